@@ -1,0 +1,126 @@
+// simulate(): inputs checked with the GIL held, the run with the GIL released,
+// Ctrl-C and progress through the run's monitor, results as numpy arrays
+// that own the engine's buffers (no copy).
+#include <optional>
+
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "cathedral/model.hpp"
+#include "cathedral/policy.hpp"
+#include "cathedral/runner.hpp"
+#include "cathedral/scenario.hpp"
+#include "json_convert.hpp"
+
+namespace py = pybind11;
+
+namespace cathedral::bindings {
+
+namespace {
+
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
+  auto* owned = new std::vector<T>(std::move(data));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(shape, owned->data(), free_when_done);
+}
+
+Mode parse_mode(const std::string& mode) {
+  if (mode == "monte_carlo") return Mode::monte_carlo;
+  if (mode == "mean_field") return Mode::mean_field;
+  throw std::invalid_argument("mode: must be \"monte_carlo\" or \"mean_field\", got \"" + mode + "\"");
+}
+
+}  // namespace
+
+void bind_simulation(py::module_& m) {
+  m.def(
+      "simulate",
+      [](const Scenario& scenario, py::object policy_spec, std::int64_t replications, std::uint64_t seed,
+         const std::string& mode, int threads, const std::vector<std::string>& keep, bool strict,
+         py::object progress) {
+        // Everything the user passed is checked here, with the GIL held.
+        RunOptions options;
+        options.replications = replications;
+        options.seed = seed;
+        options.mode = parse_mode(mode);
+        options.threads = threads;
+        options.strict = strict;
+        for (const std::string& name : keep) {
+          const int idx = metric_index(name);
+          if (idx < 0) throw std::invalid_argument("keep: unknown metric \"" + name + "\"");
+          options.keep_trajectories.push_back(idx);
+        }
+        options.validate();
+        PolicySpec spec;
+        if (!policy_spec.is_none())
+          spec = policy_from_json(to_json(policy_spec, "policy"), scenario);
+        else if (scenario.policy)
+          spec = *scenario.policy;
+        else
+          throw std::invalid_argument(
+              "policy: the scenario has no `policy` and none was passed; pass policy=cathedral.policies.static(...)");
+        const Model model = Model::build(scenario);
+        const std::unique_ptr<Policy> policy = make_policy(spec, model);
+
+        // Called from this thread while the workers run: Ctrl-C and progress.
+        std::optional<py::error_already_set> python_error;
+        RunMonitor monitor = [&](double done) {
+          py::gil_scoped_acquire gil;
+          if (PyErr_CheckSignals() != 0) {
+            python_error.emplace();
+            return false;
+          }
+          if (!progress.is_none()) {
+            try {
+              progress(done);
+            } catch (py::error_already_set& e) {
+              python_error.emplace(std::move(e));
+              return false;
+            }
+          }
+          return true;
+        };
+        RunResult r;
+        try {
+          py::gil_scoped_release release;
+          r = run(model, *policy, options, monitor);
+        } catch (const RunCancelled&) {
+          if (python_error) throw std::move(*python_error);
+          throw;
+        }
+        if (!progress.is_none()) progress(1.0);
+
+        const py::ssize_t R = r.replications, H = r.horizon_weeks, A = r.n_accounts, E = r.n_epochs;
+        const auto K = static_cast<py::ssize_t>(r.kpi_names.size());
+        py::dict out;
+        out["replications"] = r.replications;
+        out["seed"] = r.seed;
+        out["mode"] = mode;
+        out["horizon_weeks"] = r.horizon_weeks;
+        out["decision_interval_weeks"] = r.decision_interval_weeks;
+        out["kpi_names"] = r.kpi_names;
+        out["portfolio"] = to_numpy(std::move(r.portfolio), {R, H, kNumMetrics});
+        out["kpis"] = to_numpy(std::move(r.kpis), {R, K});
+        out["account_mean"] = to_numpy(std::move(r.account_mean), {A, kNumMetrics});
+        out["account_var"] = to_numpy(std::move(r.account_var), {A, kNumMetrics});
+        out["grid_mean"] = to_numpy(std::move(r.grid_mean), {H, A, 9});
+        out["tier_share"] = to_numpy(std::move(r.tier_share), {E, A, 5});
+        out["allocation_mean"] = to_numpy(std::move(r.allocation_mean), {E, A, kNumAllocFields});
+        out["scale"] = to_numpy(std::move(r.scale), {R, E});
+        out["binding"] = to_numpy(std::move(r.binding), {R, E});
+        out["infeasible"] = to_numpy(std::move(r.infeasible), {R, E});
+        py::dict traj;
+        for (std::size_t i = 0; i < r.trajectory_metrics.size(); ++i)
+          traj[py::str(kMetricNames[r.trajectory_metrics[i]])] = to_numpy(std::move(r.trajectories[i]), {R, H, A});
+        out["trajectories"] = traj;
+        out["policy"] = from_json(policy_to_json(spec));
+        return out;
+      },
+      py::arg("scenario"), py::arg("policy"), py::arg("replications"), py::arg("seed"), py::arg("mode"),
+      py::arg("threads"), py::arg("keep"), py::arg("strict"), py::arg("progress"));
+}
+
+}  // namespace cathedral::bindings

@@ -1,0 +1,13 @@
+// cathedral._core: the compiled engine. Private: use the `cathedral` package.
+#include <pybind11/pybind11.h>
+
+namespace cathedral::bindings {
+void bind_scenario(pybind11::module_& m);
+void bind_simulation(pybind11::module_& m);
+}  // namespace cathedral::bindings
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "Cathedral engine (private; use the cathedral package)";
+  cathedral::bindings::bind_scenario(m);
+  cathedral::bindings::bind_simulation(m);
+}

@@ -1,0 +1,37 @@
+// Exogenous change (MODEL.md §3.1): market cycle, strategy shifts, fit, wallet.
+#pragma once
+
+#include <cmath>
+
+#include "cathedral/params.hpp"
+#include "cathedral/response.hpp"
+
+namespace cathedral::market {
+
+// x_t = macro_persistence · x_{t−1} + macro_sd · ε; M_t = e^{x_t}.
+inline double cycle_step(const Params& p, double x_prev, double eps) {
+  return p.macro_persistence * x_prev + p.macro_sd * eps;
+}
+
+// Weekly probability of a strategy shift.
+inline double strategy_shift_probability(const Params& p) {
+  return 1.0 - std::exp(-p.strategy_shifts_per_year / 52.0);
+}
+
+// F̄ ← clip(F̄ + strategy_shift_sd · ε, 0, 1).
+inline double shifted_target(const Params& p, double fit_target, double eps) {
+  return clip(fit_target + p.strategy_shift_sd * eps, 0.0, 1.0);
+}
+
+// F ← clip(F + fit_reversion · (F̄ − F) + fit_noise · ε, 0, 1).
+inline double fit_step(const Params& p, double F, double fit_target, double eps) {
+  return clip(F + p.fit_reversion * (fit_target - F) + p.fit_noise * eps, 0.0, 1.0);
+}
+
+// W_t = W_{t−1} · (1 + g)^(1/52), g = max(wallet_growth + wallet_fit_growth · (F − 0.5), −0.99).
+inline double wallet_weekly_factor(const Params& p, double wallet_growth, double F) {
+  const double g = std::fmax(wallet_growth + p.wallet_fit_growth * (F - 0.5), -0.99);
+  return std::pow(1.0 + g, 1.0 / 52.0);
+}
+
+}  // namespace cathedral::market

@@ -1,0 +1,120 @@
+// Randomness of MODEL.md §10.
+//
+// Every draw comes from a stream keyed by (seed, replication, account id,
+// purpose, index). A stream is counter-based: the n-th draw is a hash of the
+// key and n, so nothing depends on which thread runs a replication or on the
+// draws of any other account or purpose. Transforms from bits to
+// distributions are our own, so results do not depend on the standard
+// library's distribution implementations.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace cathedral {
+
+// The purposes of MODEL.md §10. Each gets its own stream per (replication,
+// account); `market` is portfolio-wide (per replication).
+enum class Purpose : std::uint64_t {
+  market = 1,
+  strategy = 2,   // strategy-shift waiting times and sizes
+  fit = 3,        // weekly fit noise
+  turnover = 4,   // departure waiting times, per contact
+  arrivals = 5,   // arrival-process waiting times (projects, dug deals)
+  sizes = 6,      // deal sizes
+  decisions = 7,  // direct-award and tender draws
+};
+
+// Stafford's variant 13 of the 64-bit finaliser (as in SplitMix64).
+constexpr std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// FNV-1a over the bytes of an account id, then mixed.
+constexpr std::uint64_t hash_id(std::string_view id) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : id) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return mix64(h);
+}
+
+constexpr std::uint64_t stream_key(std::uint64_t seed, std::uint64_t replication,
+                                   std::uint64_t account_hash, Purpose purpose,
+                                   std::uint64_t sub = 0) {
+  std::uint64_t h = mix64(seed ^ 0x6a09e667f3bcc909ULL);
+  h = mix64(h ^ (replication + 0xbb67ae8584caa73bULL));
+  h = mix64(h ^ account_hash);
+  h = mix64(h ^ (static_cast<std::uint64_t>(purpose) << 40) ^ sub);
+  return h;
+}
+
+// Ziggurat tables for the standard normal (128 layers), built once.
+struct NormalTables {
+  static constexpr int kLayers = 128;
+  std::array<double, kLayers + 1> x;  // layer widths; x[kLayers] = 0
+  std::array<double, kLayers + 1> f;  // exp(-x^2/2) at those widths
+  NormalTables();
+};
+const NormalTables& normal_tables();
+inline constexpr double kZigguratR = 3.442619855899;
+
+// A sequential stream: draw n is mix64(key + n * golden). Cheap to copy; the
+// state is the counter.
+class Stream {
+ public:
+  Stream() = default;
+  explicit Stream(std::uint64_t key) : key_(key) {}
+
+  std::uint64_t next_bits() {
+    counter_ += 0x9e3779b97f4a7c15ULL;
+    return mix64(key_ + counter_);
+  }
+  // Uniform on [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(next_bits() >> 11) * 0x1.0p-53; }
+  // Uniform on (0, 1]: safe for log.
+  double uniform_pos() { return static_cast<double>((next_bits() >> 11) + 1) * 0x1.0p-53; }
+  double exponential() { return -std::log(uniform_pos()); }
+  double normal();
+  // Number of failures before the first success, success probability p in (0, 1].
+  // Returns a large value when p == 0.
+  std::int64_t geometric(double p);
+  // Poisson by inversion for small means, exact; used only off the hot path.
+  std::int64_t poisson(double mean);
+
+ private:
+  std::uint64_t key_ = 0;
+  std::uint64_t counter_ = 0;
+};
+
+inline double Stream::normal() {
+  const NormalTables& t = normal_tables();
+  for (;;) {
+    const std::uint64_t bits = next_bits();
+    const int layer = static_cast<int>(bits & 0x7f);
+    const bool negative = (bits >> 7) & 1;
+    const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;  // [0, 1)
+    const double z = u * t.x[layer];
+    if (z < t.x[layer + 1]) return negative ? -z : z;
+    if (layer == 0) {
+      // Tail beyond R (Marsaglia 1964).
+      double a, b;
+      do {
+        a = -std::log(uniform_pos()) / kZigguratR;
+        b = -std::log(uniform_pos());
+      } while (b + b < a * a);
+      const double v = kZigguratR + a;
+      return negative ? -v : v;
+    }
+    // Wedge between the layer's rectangle and the curve.
+    const double y = t.f[layer] + uniform() * (t.f[layer + 1] - t.f[layer]);
+    if (y < std::exp(-0.5 * z * z)) return negative ? -z : z;
+  }
+}
+
+}  // namespace cathedral

@@ -1,0 +1,89 @@
+// The state of one replication and its weekly step (MODEL.md §3), in the
+// order of §3.1–§3.7. The equations themselves live in market.hpp,
+// key_layer.hpp, broad_layer.hpp, org_layer.hpp and pipeline.hpp; this file
+// wires them together over arrays of accounts and contacts.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "cathedral/metrics.hpp"
+#include "cathedral/model.hpp"
+#include "cathedral/pipeline.hpp"
+#include "cathedral/policy.hpp"
+#include "cathedral/random.hpp"
+
+namespace cathedral {
+
+enum class Mode { monte_carlo, mean_field };
+
+// Where a replication writes what it records. Null pointers: not recorded.
+struct RecordTargets {
+  double* portfolio = nullptr;             // weeks × kNumMetrics
+  double* account_totals = nullptr;        // accounts × kNumMetrics (flows summed, states at the end)
+  std::int32_t* grid_counts = nullptr;     // weeks × accounts × 9, accumulated
+  // per kept metric: weeks × accounts
+  std::vector<std::pair<int, double*>> trajectories;
+};
+
+class Replication {
+ public:
+  Replication(const Model& model, Mode mode);
+
+  // Reset to the scenario's initial state with the streams of replication `rep`.
+  void start(std::int64_t rep, std::uint64_t seed);
+  // Fill row `row` of an observation taken at the start of an epoch.
+  void observe(Observation& obs, int row) const;
+  // Which accounts run a centre now (the resource fit needs it).
+  std::span<const std::uint8_t> jic_running() const { return jic_; }
+  // Take a fitted allocation (accounts × kNumAllocFields) for the epoch
+  // starting at `week`; φ per contact from the policy.
+  void begin_epoch(int week, std::span<const double> allocation, const std::vector<double>& focus);
+  void run_week(int week, const RecordTargets& out);
+  // Write end-of-horizon states into out.account_totals.
+  void finish(const RecordTargets& out) const;
+
+  std::int64_t replication() const { return rep_; }
+
+ private:
+  template <bool kMeanField>
+  void step(int week, const RecordTargets& out);
+  void synthesise_pipeline();
+  void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
+
+  const Model& m_;
+  Mode mode_;
+  std::int64_t rep_ = 0;
+  int L_, D_;
+  double p_turnover_, p_shift_;
+
+  // portfolio
+  double market_x_ = 0.0;
+  Stream market_stream_;
+
+  // accounts (structure of arrays)
+  std::vector<double> fit_, fit_target_, wallet_, coverage_, satisfaction_, org_, support_index_, intimacy_index_;
+  std::vector<int> agreement_left_;
+  std::vector<std::uint8_t> jic_;
+  std::vector<std::int64_t> next_shift_;
+  std::vector<double> residual_projects_, residual_dig_;  // arrival-process budgets
+  std::vector<Stream> strategy_stream_, fit_stream_, project_stream_, dig_stream_, size_stream_, decision_stream_;
+  std::vector<pipeline::Book> book_;
+  std::vector<double> gp_due_;  // accounts × (D+1): gross profit awaiting payment
+  std::vector<double> revenue_to_date_, gp_to_date_;
+
+  // contacts
+  std::vector<double> intimacy_, support_;
+  std::vector<std::int64_t> next_leave_;
+  std::vector<Stream> turnover_stream_;
+
+  // the epoch's plan: responses are constant between decision epochs
+  std::vector<double> alloc_;  // accounts × kNumAllocFields
+  std::vector<double> r_social_, r_value_;  // per contact
+  std::vector<double> r_visits_, r_service_;
+  std::vector<std::uint8_t> opening_;  // a centre opens in the epoch's first week
+  int epoch_week_ = 0;
+};
+
+}  // namespace cathedral

@@ -1,0 +1,156 @@
+// Scenario types (MODEL.md §2), their validation, and JSON load/save.
+//
+// A Scenario is what a user writes; Model (model.hpp) is the immutable,
+// array-laid-out form the runner uses.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cathedral/params.hpp"
+
+namespace cathedral {
+
+// Every input error: the message names the field by its path and the rule,
+// one line per problem, e.g.
+// "accounts[3].contacts[0].influence: must be >= 0, got -1".
+class ScenarioError : public std::invalid_argument {
+ public:
+  explicit ScenarioError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// MODEL.md §2.2
+enum class Role { decision_maker, technical, procurement, user, influencer, coach, other };
+inline constexpr std::array<const char*, 7> kRoleNames{
+    "decision_maker", "technical", "procurement", "user", "influencer", "coach", "other"};
+
+struct Contact {
+  std::string id;
+  Role role = Role::other;
+  double influence = 1.0;
+  double intimacy = 0.0;
+  double support = 0.0;
+  double stance = 0.0;
+};
+
+// A listed open deal (MODEL.md §2.1 `pipeline`).
+struct ListedDeal {
+  double size = 0.0;
+  int decision_week = 0;
+};
+
+// MODEL.md §2.1
+struct Account {
+  std::string id;
+  std::string name;  // defaults to id
+  double wallet = 0.0;
+  double wallet_growth = 0.0;
+  double staff = 100.0;
+  double fit = 0.5;
+  double fit_target = 0.5;  // defaults to fit
+  double capability_match = 1.0;
+  double competitor_strength = 0.5;
+  double coverage = 0.0;
+  double satisfaction = 0.5;
+  double org = 0.0;
+  int agreement_weeks_left = 0;
+  bool jic = false;
+  std::vector<Contact> contacts;
+  // nullopt: synthesised from the initial state (MODEL.md §3.6).
+  std::optional<std::vector<ListedDeal>> pipeline;
+};
+
+// MODEL.md §2.3
+struct Resources {
+  double account_managers = 0.0;
+  double am_hours_per_week = 30.0;
+  double executive_days_per_year = 0.0;
+  double budget_per_year = 0.0;
+  double am_cost_per_year = 150.0;
+};
+
+// MODEL.md §6. A min_wallet left unset is the 90th/70th/40th percentile of
+// the initial wallets.
+struct Tiering {
+  std::optional<double> s_min_wallet, a_min_wallet, b_min_wallet;
+  double s_min_fit = 0.7;
+  double a_min_fit = 0.5;
+  // nine-grid cell boundaries
+  std::array<double, 2> intimacy_cuts{1.0 / 3.0, 2.0 / 3.0};
+  std::array<double, 2> support_cuts{-1.0 / 3.0, 1.0 / 3.0};
+};
+
+// The allocation fields of MODEL.md §3.0, in a fixed order.
+enum class AllocField : int {
+  social_hours, value_hours, visits, service_hours, benchmarking, exec_visits,
+  pursue_agreement, jic
+};
+inline constexpr int kNumAllocFields = 8;
+inline constexpr int kNumRateFields = 6;  // the first six are rates >= 0
+inline constexpr std::array<const char*, kNumAllocFields> kAllocFieldNames{
+    "social_hours", "value_hours", "visits", "service_hours",
+    "benchmarking", "exec_visits", "pursue_agreement", "jic"};
+
+// A (possibly partial) allocation as written in a policy: unset fields come
+// from the entry it overrides, finally 0 / false.
+struct AllocationEntry {
+  std::array<std::optional<double>, kNumAllocFields> fields;  // bools as 0/1
+  // per-contact weights, keyed by contact id (per-account entries only)
+  std::optional<std::map<std::string, double>> contact_focus;
+};
+
+// MODEL.md §5: the built-in policies.
+struct PolicySpec {
+  enum class Type { static_, tiered };
+  Type type = Type::static_;
+  // static
+  AllocationEntry default_entry;
+  std::map<std::string, AllocationEntry> tier_entries;     // S, A, B, C, cash_flow
+  std::map<std::string, AllocationEntry> account_entries;  // by account id
+  // tiered: templates by S, A, B, C (required) and cash_flow (optional)
+  std::map<std::string, AllocationEntry> templates;
+};
+
+struct Scenario {
+  std::string name = "scenario";
+  int horizon_weeks = 156;
+  int decision_interval_weeks = 13;
+  std::uint64_t seed = 0;
+  std::vector<Account> accounts;
+  Resources resources;
+  Costs costs;
+  Params params;
+  Tiering tiering;
+  std::optional<PolicySpec> policy;
+};
+
+// Parse and validate. Throws ScenarioError listing every problem found.
+Scenario scenario_from_json(const nlohmann::json& j);
+// Full form: every field written, defaults included, so a round trip
+// through JSON loses nothing.
+nlohmann::json scenario_to_json(const Scenario& s);
+
+// Policy specs are parsed against the scenario (account and contact ids);
+// `path` prefixes error paths ("policy" in a scenario file).
+PolicySpec policy_from_json(const nlohmann::json& j, const Scenario& s,
+                            const std::string& path = "policy");
+nlohmann::json policy_to_json(const PolicySpec& p);
+
+Scenario load_scenario(const std::string& file_path);
+void save_scenario(const Scenario& s, const std::string& file_path);
+
+// Re-check a Scenario built or edited in code (e.g. from C++ tests).
+void validate(const Scenario& s);
+
+}  // namespace cathedral

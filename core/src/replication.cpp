@@ -1,0 +1,387 @@
+#include "cathedral/replication.hpp"
+
+#include <cmath>
+
+#include "cathedral/accounting.hpp"
+#include "cathedral/broad_layer.hpp"
+#include "cathedral/key_layer.hpp"
+#include "cathedral/market.hpp"
+#include "cathedral/org_layer.hpp"
+
+namespace cathedral {
+
+Replication::Replication(const Model& m, Mode mode)
+    : m_(m),
+      mode_(mode),
+      L_(static_cast<int>(m.params.sales_cycle_weeks)),
+      D_(static_cast<int>(m.params.payment_delay_weeks)),
+      p_turnover_(1.0 - std::exp(-m.params.turnover_per_year / 52.0)),
+      p_shift_(market::strategy_shift_probability(m.params)) {
+  const std::size_t A = static_cast<std::size_t>(m.n_accounts);
+  const std::size_t K = m.contact_ids.size();
+  for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
+                  &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
+                  &r_visits_, &r_service_})
+    v->assign(A, 0.0);
+  agreement_left_.assign(A, 0);
+  jic_.assign(A, 0);
+  opening_.assign(A, 0);
+  next_shift_.assign(A, 0);
+  for (auto* v : {&strategy_stream_, &fit_stream_, &project_stream_, &dig_stream_, &size_stream_, &decision_stream_})
+    v->assign(A, Stream());
+  book_.assign(A, pipeline::Book());
+  gp_due_.assign(A * static_cast<std::size_t>(D_ + 1), 0.0);
+  intimacy_.assign(K, 0.0);
+  support_.assign(K, 0.0);
+  next_leave_.assign(K, 0);
+  turnover_stream_.assign(K, Stream());
+  r_social_.assign(K, 0.0);
+  r_value_.assign(K, 0.0);
+  alloc_.assign(A * kNumAllocFields, 0.0);
+}
+
+void Replication::start(std::int64_t rep, std::uint64_t seed) {
+  rep_ = rep;
+  const auto r = static_cast<std::uint64_t>(rep);
+  const bool mc = mode_ == Mode::monte_carlo;
+  market_x_ = 0.0;
+  market_stream_ = Stream(stream_key(seed, r, 0, Purpose::market));
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    const std::uint64_t id = m_.account_hash[a];
+    fit_[a] = m_.fit[a];
+    fit_target_[a] = m_.fit_target[a];
+    wallet_[a] = m_.wallet[a];
+    coverage_[a] = m_.coverage[a];
+    satisfaction_[a] = m_.satisfaction[a];
+    org_[a] = m_.org[a];
+    agreement_left_[a] = m_.agreement_weeks_left[a];
+    jic_[a] = m_.jic[a];
+    revenue_to_date_[a] = gp_to_date_[a] = 0.0;
+    strategy_stream_[a] = Stream(stream_key(seed, r, id, Purpose::strategy));
+    fit_stream_[a] = Stream(stream_key(seed, r, id, Purpose::fit));
+    project_stream_[a] = Stream(stream_key(seed, r, id, Purpose::arrivals, 0));
+    dig_stream_[a] = Stream(stream_key(seed, r, id, Purpose::arrivals, 1));
+    size_stream_[a] = Stream(stream_key(seed, r, id, Purpose::sizes));
+    decision_stream_[a] = Stream(stream_key(seed, r, id, Purpose::decisions));
+    // Strategy shifts and departures are memoryless and do not depend on the
+    // state: draw the waiting time to the next one instead of a coin a week.
+    next_shift_[a] = mc ? strategy_stream_[a].geometric(p_shift_) : INT64_MAX;
+    residual_projects_[a] = mc ? project_stream_[a].exponential() : 0.0;
+    residual_dig_[a] = mc ? dig_stream_[a].exponential() : 0.0;
+    for (int d = 0; d <= D_; ++d) gp_due_[static_cast<std::size_t>(a) * (D_ + 1) + d] = 0.0;
+
+    double K = 0.0, Ibar = 0.0;
+    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
+      intimacy_[k] = m_.contact_intimacy[k];
+      support_[k] = m_.contact_support[k];
+      K += m_.contact_weight[k] * support_[k];
+      Ibar += m_.contact_weight[k] * intimacy_[k];
+      turnover_stream_[k] = Stream(stream_key(seed, r, id, Purpose::turnover, static_cast<std::uint64_t>(k - m_.contact_begin[a])));
+      next_leave_[k] = mc ? turnover_stream_[k].geometric(p_turnover_) : INT64_MAX;
+    }
+    support_index_[a] = K;
+    intimacy_index_[a] = Ibar;
+
+    book_[a].clear();
+    for (int i = m_.listed_begin[a]; i < m_.listed_begin[a + 1]; ++i) {
+      const ListedDeal& d = m_.listed_deals[i];
+      pipeline::Deal deal{d.size, 1.0, 0.0, 0.0, d.decision_week};
+      if (mc) {
+        deal.u_award = decision_stream_[a].uniform();
+        deal.u_win = decision_stream_[a].uniform();
+      }
+      book_[a].add(deal);
+    }
+  }
+}
+
+void Replication::observe(Observation& obs, int row) const {
+  obs.replication[row] = rep_;
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    const std::size_t i = obs.at(row, a);
+    obs.tier[i] = static_cast<std::int8_t>(tier_of(m_.tier_rules, wallet_[a], fit_[a]));
+    obs.cash_flow[i] = is_cash_flow(m_.tier_rules, fit_[a]) ? 1 : 0;
+    obs.wallet[i] = wallet_[a];
+    obs.fit[i] = fit_[a];
+    obs.coverage[i] = coverage_[a];
+    obs.satisfaction[i] = satisfaction_[a];
+    obs.org[i] = org_[a];
+    obs.support[i] = support_index_[a];
+    obs.intimacy[i] = intimacy_index_[a];
+    obs.agreement_weeks_left[i] = agreement_left_[a];
+    obs.jic[i] = jic_[a];
+    obs.revenue_to_date[i] = revenue_to_date_[a];
+    obs.gross_profit_to_date[i] = gp_to_date_[a];
+    obs.pipeline_value[i] = book_[a].open_value();
+    std::int32_t* grid = obs.grid.data() + i * kGridCells;
+    for (int c = 0; c < kGridCells; ++c) grid[c] = 0;
+    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k)
+      ++grid[grid_cell(m_.grid, intimacy_[k], support_[k])];
+  }
+}
+
+void Replication::begin_epoch(int week, std::span<const double> allocation, const std::vector<double>& focus) {
+  const Params& p = m_.params;
+  std::copy(allocation.begin(), allocation.end(), alloc_.begin());
+  epoch_week_ = week;
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
+    r_visits_[a] = broad_layer::visit_response(p, x[static_cast<int>(AllocField::visits)], m_.staff[a]);
+    r_service_[a] = broad_layer::service_response(p, x[static_cast<int>(AllocField::service_hours)]);
+    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
+      // s_k = social_hours · φ_k, v_k = value_hours · φ_k
+      r_social_[k] = hill(x[static_cast<int>(AllocField::social_hours)] * focus[k], p.social_half_hours, p.social_shape);
+      r_value_[k] = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
+    }
+    const bool run_centre = x[static_cast<int>(AllocField::jic)] != 0.0;
+    opening_[a] = run_centre && !jic_[a];
+    jic_[a] = run_centre;
+  }
+  if (week == 0) synthesise_pipeline();
+}
+
+void Replication::add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen) {
+  const Params& p = m_.params;
+  const double d_bar = m_.mean_deal[a];
+  const int due = week + L_;
+  if (mode_ == Mode::mean_field) {
+    // Expected arrivals: one pseudo-deal holding the expected count and value.
+    seen += project_rate + dig_rate;
+    if (due < m_.horizon_weeks && project_rate + dig_rate > 0.0)
+      book_[a].add({project_rate * d_bar + dig_rate * d_bar * p.dig_deal_fraction, project_rate + dig_rate, 0.0, 0.0, due});
+    return;
+  }
+  // Time-changed Poisson processes: each residual is the distance to the
+  // next point of a unit-rate process, so only arrivals cost draws.
+  auto arrive = [&](double scale) {
+    pipeline::Deal d{d_bar * scale * pipeline::size_factor(p, size_stream_[a].normal()), 1.0,
+                     decision_stream_[a].uniform(), decision_stream_[a].uniform(), due};
+    seen += 1.0;
+    if (due < m_.horizon_weeks) book_[a].add(d);
+  };
+  double& rp = residual_projects_[a];
+  rp -= project_rate;
+  while (rp <= 0.0) {
+    arrive(1.0);
+    rp += project_stream_[a].exponential();
+  }
+  double& rd = residual_dig_[a];
+  rd -= dig_rate;
+  while (rd <= 0.0) {
+    arrive(p.dig_deal_fraction);
+    rd += dig_stream_[a].exponential();
+  }
+}
+
+// MODEL.md §3.6 "Initial pipeline": weeks −L … −1 add one week's arrivals
+// from the initial state and the allocation of week 0, with W = wallet, M = 1.
+void Replication::synthesise_pipeline() {
+  const Params& p = m_.params;
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    if (m_.has_listed_pipeline[a]) continue;
+    const double nu = pipeline::discovery(p, coverage_[a], intimacy_index_[a]);
+    const double lam = pipeline::project_rate(m_.wallet[a], 1.0, nu, m_.mean_deal[a]);
+    const double mu = pipeline::dig_rate(p, m_.wallet[a], m_.mean_deal[a], r_visits_[a], coverage_[a]);
+    double unused = 0.0;
+    for (int w = -L_; w < 0; ++w) add_arrivals(a, w, lam, mu, unused);
+  }
+}
+
+void Replication::run_week(int week, const RecordTargets& out) {
+  if (mode_ == Mode::mean_field)
+    step<true>(week, out);
+  else
+    step<false>(week, out);
+}
+
+template <bool kMeanField>
+void Replication::step(int t, const RecordTargets& out) {
+  const Params& p = m_.params;
+  const Costs& c = m_.costs;
+  const int A = m_.n_accounts;
+  const int H = m_.horizon_weeks;
+
+  // §3.1 market cycle (portfolio-wide); mean field: M ≡ 1.
+  double M = 1.0;
+  if constexpr (!kMeanField) {
+    market_x_ = market::cycle_step(p, market_x_, p.macro_sd > 0.0 ? market_stream_.normal() : 0.0);
+    M = std::exp(market_x_);
+  }
+
+  double week_sum[kNumMetrics] = {};
+  for (int a = 0; a < A; ++a) {
+    const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
+    const int k0 = m_.contact_begin[a], k1 = m_.contact_begin[a + 1];
+
+    // §3.1 strategy shift, fit, wallet
+    if constexpr (!kMeanField) {
+      if (t == next_shift_[a]) {
+        fit_target_[a] = market::shifted_target(p, fit_target_[a], strategy_stream_[a].normal());
+        next_shift_[a] = t + 1 + strategy_stream_[a].geometric(p_shift_);
+      }
+    }
+    double eps = 0.0;
+    if constexpr (!kMeanField)
+      if (p.fit_noise > 0.0) eps = fit_stream_[a].normal();
+    const double F = market::fit_step(p, fit_[a], fit_target_[a], eps);
+    fit_[a] = F;
+    if (t >= 1) wallet_[a] *= market::wallet_weekly_factor(p, m_.wallet_growth[a], F);
+    const double W = wallet_[a];
+
+    // §3.2 events of the week
+    const int n_bm = org_layer::events_this_week(t, x[static_cast<int>(AllocField::benchmarking)]);
+    const int n_ev = org_layer::events_this_week(t, x[static_cast<int>(AllocField::exec_visits)]);
+
+    // §3.3 the three layers, from the values at the start of the step
+    const double C0 = coverage_[a], O0 = org_[a];
+    const bool J = jic_[a] != 0;
+    for (int k = k0; k < k1; ++k) {
+      const key_layer::ContactState next =
+          key_layer::step(p, {intimacy_[k], support_[k]}, m_.contact_stance[k], r_social_[k], r_value_[k], O0);
+      intimacy_[k] = next.intimacy;
+      support_[k] = next.support;
+    }
+    const double C = broad_layer::coverage_step(p, C0, r_visits_[a]);
+    const double Q = broad_layer::satisfaction_step(p, satisfaction_[a], C0, r_service_[a]);
+    const double O = org_layer::step(p, O0, C0, J, F, m_.capability_match[a], n_bm, n_ev);
+    coverage_[a] = C;
+    satisfaction_[a] = Q;
+    org_[a] = O;
+
+    // §3.4 turnover; mean field mixes successors in at the departure rate
+    for (int k = k0; k < k1; ++k) {
+      if constexpr (kMeanField) {
+        const key_layer::ContactState s = key_layer::successor(p, m_.contact_stance[k], C, O);
+        intimacy_[k] = (1.0 - p_turnover_) * intimacy_[k] + p_turnover_ * s.intimacy;
+        support_[k] = (1.0 - p_turnover_) * support_[k] + p_turnover_ * s.support;
+      } else if (t == next_leave_[k]) {
+        const key_layer::ContactState s = key_layer::successor(p, m_.contact_stance[k], C, O);
+        intimacy_[k] = s.intimacy;
+        support_[k] = s.support;
+        next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
+      }
+    }
+
+    // §3.5 cooperation agreement
+    const bool signed_now =
+        org_layer::agreement_step(p, agreement_left_[a], x[static_cast<int>(AllocField::pursue_agreement)] != 0.0, O, F);
+
+    // §3.6 indices of the week
+    double K = 0.0, Ibar = 0.0;
+    for (int k = k0; k < k1; ++k) {
+      K += m_.contact_weight[k] * support_[k];
+      Ibar += m_.contact_weight[k] * intimacy_[k];
+    }
+    support_index_[a] = K;
+    intimacy_index_[a] = Ibar;
+    pipeline::Indices idx{K, Ibar, pipeline::tech_lead(p, C, J), pipeline::discovery(p, C, Ibar)};
+
+    // arrivals
+    double seen = 0.0;
+    add_arrivals(a, t, pipeline::project_rate(W, M, idx.discovery, m_.mean_deal[a]),
+                 pipeline::dig_rate(p, W, m_.mean_deal[a], r_visits_[a], C), seen);
+
+    // decisions due this week
+    double revenue = 0.0, gp = 0.0, wins = 0.0, direct = 0.0, decided = 0.0;
+    if (book_[a].has_due(t)) {
+      const double p_win = pipeline::win_probability(p, idx, O, F, Q, m_.competitor_strength[a]);
+      const double margin = pipeline::margin(p, idx.tech_lead);
+      const double p_circle = (agreement_left_[a] > 0 && K >= 0.0) ? p.agreement_circled : 0.0;
+      book_[a].decide_due(t, [&](const pipeline::Deal& d) {
+        decided += d.count;
+        if constexpr (kMeanField) {
+          const double tender = (1.0 - p_circle) * p_win;
+          wins += d.count * (p_circle + tender);
+          direct += d.count * p_circle;
+          revenue += d.value * (p_circle + tender);
+          gp += d.value * (p_circle * (margin + p.agreement_premium) + tender * margin);
+        } else {
+          if (d.u_award < p_circle) {  // circled: won without a tender
+            wins += 1.0;
+            direct += 1.0;
+            revenue += d.value;
+            gp += d.value * (margin + p.agreement_premium);
+          } else if (d.u_win < p_win) {
+            wins += 1.0;
+            revenue += d.value;
+            gp += d.value * margin;
+          }
+        }
+      });
+    }
+    revenue_to_date_[a] += revenue;
+    gp_to_date_[a] += gp;
+
+    // gross profit is collected payment_delay_weeks later
+    double* due = gp_due_.data() + static_cast<std::size_t>(a) * (D_ + 1);
+    due[(t + D_) % (D_ + 1)] += gp;
+    const double collected = due[t % (D_ + 1)];
+    due[t % (D_ + 1)] = 0.0;
+
+    // §3.7 accounting
+    const accounting::Week acc = accounting::week(c, x, n_bm, n_ev, J, t == epoch_week_ && opening_[a], signed_now);
+
+    double row[kNumMetrics];
+    row[metric::revenue] = revenue;
+    row[metric::gross_profit] = gp;
+    row[metric::wins] = wins;
+    row[metric::direct_awards] = direct;
+    row[metric::seen_deals] = seen;
+    row[metric::decided_deals] = decided;
+    row[metric::spend] = acc.spend;
+    row[metric::hours] = acc.hours;
+    row[metric::exec_days] = acc.exec_days;
+    row[metric::contribution] = gp - acc.spend;
+    row[metric::cash_flow] = collected - acc.spend;
+    row[metric::support] = K;
+    row[metric::intimacy] = Ibar;
+    row[metric::coverage] = C;
+    row[metric::satisfaction] = Q;
+    row[metric::org] = O;
+    row[metric::fit] = F;
+    row[metric::jic] = J ? 1.0 : 0.0;
+    row[metric::agreement_weeks_left] = agreement_left_[a];
+    row[metric::wallet] = W;
+
+    for (int i = 0; i < kNumMetrics; ++i) week_sum[i] += row[i];
+    if (out.account_totals) {
+      double* tot = out.account_totals + static_cast<std::size_t>(a) * kNumMetrics;
+      for (int i = 0; i < kNumFlows; ++i) tot[i] += row[i];
+    }
+    for (const auto& [metric, base] : out.trajectories)
+      base[static_cast<std::size_t>(t) * A + a] = row[metric];
+    if (out.grid_counts) {
+      std::int32_t* g = out.grid_counts + (static_cast<std::size_t>(t) * A + a) * kGridCells;
+      for (int k = k0; k < k1; ++k) ++g[grid_cell(m_.grid, intimacy_[k], support_[k])];
+    }
+  }
+
+  if (out.portfolio) {
+    double* w = out.portfolio + static_cast<std::size_t>(t) * kNumMetrics;
+    const double team_cost = accounting::team_cost_per_week(m_.resources);
+    for (int i = 0; i < kNumMetrics; ++i) w[i] = week_sum[i];
+    w[metric::contribution] -= team_cost;
+    w[metric::cash_flow] -= team_cost;
+    for (int i = kNumFlows; i < kNumMetrics; ++i)
+      if (i != metric::wallet) w[i] = week_sum[i] / A;
+  }
+  (void)H;
+}
+
+void Replication::finish(const RecordTargets& out) const {
+  if (!out.account_totals) return;
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    double* tot = out.account_totals + static_cast<std::size_t>(a) * kNumMetrics;
+    tot[metric::support] = support_index_[a];
+    tot[metric::intimacy] = intimacy_index_[a];
+    tot[metric::coverage] = coverage_[a];
+    tot[metric::satisfaction] = satisfaction_[a];
+    tot[metric::org] = org_[a];
+    tot[metric::fit] = fit_[a];
+    tot[metric::jic] = jic_[a];
+    tot[metric::agreement_weeks_left] = agreement_left_[a];
+    tot[metric::wallet] = wallet_[a];
+  }
+}
+
+}  // namespace cathedral

@@ -1,0 +1,359 @@
+#include "cathedral/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace cathedral {
+
+void RunOptions::validate() const {
+  if (replications < 1) throw std::invalid_argument("replications: must be >= 1, got " + std::to_string(replications));
+  if (threads < 0) throw std::invalid_argument("threads: must be >= 1, got " + std::to_string(threads));
+  for (int m : keep_trajectories)
+    if (m < 0 || m >= kNumMetrics) throw std::invalid_argument("keep: unknown metric index " + std::to_string(m));
+}
+
+namespace {
+
+// Sums over one block of replications, in replication order.
+struct BlockSums {
+  std::vector<double> account_sum, account_sq, allocation_sum;
+  BlockSums(std::size_t accounts_metrics, std::size_t allocation_size)
+      : account_sum(accounts_metrics, 0.0), account_sq(accounts_metrics, 0.0), allocation_sum(allocation_size, 0.0) {}
+};
+
+// Integer tallies: exact in any order, so each thread keeps its own.
+struct ThreadTallies {
+  std::vector<std::int32_t> grid;   // weeks × accounts × 9
+  std::vector<std::int32_t> tiers;  // epochs × accounts × 5
+};
+
+// Runs `task(i, thread)` for i in [0, n) on `threads` threads while the
+// calling thread watches `monitor`. The first exception wins and stops the rest.
+class ParallelRun {
+ public:
+  ParallelRun(int threads, const RunMonitor& monitor, std::atomic<std::int64_t>& progress, std::int64_t total)
+      : threads_(threads), monitor_(monitor), progress_(progress), total_(total) {}
+
+  template <class Task>
+  void operator()(std::int64_t n, Task&& task) {
+    std::atomic<std::int64_t> next{0};
+    std::atomic<int> running{0};
+    std::mutex mu;
+    std::condition_variable done;
+    std::exception_ptr error;
+    const int nthreads = static_cast<int>(std::min<std::int64_t>(threads_, std::max<std::int64_t>(n, 1)));
+    std::vector<std::thread> pool;
+    running = nthreads;
+    for (int w = 0; w < nthreads; ++w) {
+      pool.emplace_back([&, w] {
+        try {
+          for (;;) {
+            if (cancelled_.load(std::memory_order_relaxed)) break;
+            const std::int64_t i = next.fetch_add(1);
+            if (i >= n) break;
+            task(i, w);
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!error) error = std::current_exception();
+          cancelled_ = true;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        if (--running == 0) done.notify_all();
+      });
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (running > 0) {
+        done.wait_for(lock, std::chrono::milliseconds(50));
+        if (running > 0 && monitor_ && !cancelled_) {
+          lock.unlock();
+          const bool go_on = monitor_(static_cast<double>(progress_.load()) / static_cast<double>(total_));
+          lock.lock();
+          if (!go_on) {
+            cancelled_ = true;
+            user_cancel_ = true;
+          }
+        }
+      }
+    }
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    if (user_cancel_) throw RunCancelled();
+  }
+  bool cancelled() const { return cancelled_; }
+  std::atomic<bool>& cancel_flag() { return cancelled_; }
+
+ private:
+  int threads_;
+  const RunMonitor& monitor_;
+  std::atomic<std::int64_t>& progress_;
+  std::int64_t total_;
+  std::atomic<bool> cancelled_{false};
+  bool user_cancel_ = false;
+};
+
+class Runner {
+ public:
+  Runner(const Model& m, const Policy& policy, const RunOptions& o)
+      : m_(m), policy_(policy), o_(o), focus_(policy.contact_focus()) {
+    R_ = o.mode == Mode::mean_field ? 1 : o.replications;
+    H_ = m.horizon_weeks;
+    A_ = m.n_accounts;
+    E_ = m.n_epochs;
+    threads_ = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    n_blocks_ = (R_ + kBlockReplications - 1) / kBlockReplications;
+
+    res_.replications = R_;
+    res_.horizon_weeks = H_;
+    res_.n_accounts = A_;
+    res_.n_epochs = E_;
+    res_.decision_interval_weeks = m.decision_interval_weeks;
+    res_.seed = o.seed;
+    res_.mode = o.mode;
+    res_.portfolio.assign(static_cast<std::size_t>(R_) * H_ * kNumMetrics, 0.0);
+    res_.scale.assign(static_cast<std::size_t>(R_) * E_, 1.0);
+    res_.binding.assign(static_cast<std::size_t>(R_) * E_, 0);
+    res_.infeasible.assign(static_cast<std::size_t>(R_) * E_, 0);
+    res_.trajectory_metrics = o.keep_trajectories;
+    for (std::size_t i = 0; i < o.keep_trajectories.size(); ++i)
+      res_.trajectories.emplace_back(static_cast<std::size_t>(R_) * H_ * A_, 0.0);
+    account_sum_.assign(static_cast<std::size_t>(A_) * kNumMetrics, 0.0);
+    account_sq_.assign(account_sum_.size(), 0.0);
+    allocation_sum_.assign(static_cast<std::size_t>(E_) * A_ * kNumAllocFields, 0.0);
+    tallies_.resize(static_cast<std::size_t>(threads_));
+    for (auto& t : tallies_) {
+      t.grid.assign(static_cast<std::size_t>(H_) * A_ * kGridCells, 0);
+      t.tiers.assign(static_cast<std::size_t>(E_) * A_ * 5, 0);
+    }
+  }
+
+  RunResult run(const RunMonitor& monitor) {
+    std::atomic<std::int64_t> progress{0};
+    ParallelRun parallel(threads_, monitor, progress, R_ * E_);
+    if (policy_.needs_all_replications())
+      run_synchronised(parallel, progress);
+    else
+      run_independent(parallel, progress);
+    finalise();
+    return std::move(res_);
+  }
+
+ private:
+  RecordTargets targets_for(std::int64_t r, double* account_totals, int thread) {
+    RecordTargets t;
+    t.portfolio = res_.portfolio.data() + static_cast<std::size_t>(r) * H_ * kNumMetrics;
+    t.account_totals = account_totals;
+    t.grid_counts = tallies_[static_cast<std::size_t>(thread)].grid.data();
+    for (std::size_t i = 0; i < res_.trajectory_metrics.size(); ++i)
+      t.trajectories.emplace_back(res_.trajectory_metrics[i],
+                                  res_.trajectories[i].data() + static_cast<std::size_t>(r) * H_ * A_);
+    return t;
+  }
+
+  // Tiers seen at the epoch, then the policy's allocation fitted to the resources.
+  void decide_and_fit(std::int64_t r, int epoch, const Observation& obs, int row, std::span<double> alloc,
+                      std::span<const std::uint8_t> jic_running, int thread) {
+    std::int32_t* tiers = tallies_[static_cast<std::size_t>(thread)].tiers.data();
+    for (int a = 0; a < A_; ++a) {
+      const std::size_t i = obs.at(row, a);
+      ++tiers[(static_cast<std::size_t>(epoch) * A_ + a) * 5 + (obs.cash_flow[i] ? kCashFlowLabel : obs.tier[i])];
+    }
+    const ResourceFit fit = fit_to_resources(m_, alloc, jic_running, o_.strict, epoch);
+    const std::size_t at = static_cast<std::size_t>(r) * E_ + epoch;
+    res_.scale[at] = fit.scale;
+    res_.binding[at] = static_cast<std::int8_t>(fit.binding);
+    res_.infeasible[at] = fit.infeasible ? 1 : 0;
+  }
+
+  static void add_allocation(BlockSums& sums, int epoch, std::span<const double> alloc) {
+    double* dst = sums.allocation_sum.data() + static_cast<std::size_t>(epoch) * alloc.size();
+    for (std::size_t i = 0; i < alloc.size(); ++i) dst[i] += alloc[i];
+  }
+
+  static void add_account_totals(BlockSums& sums, const std::vector<double>& totals) {
+    for (std::size_t i = 0; i < totals.size(); ++i) {
+      sums.account_sum[i] += totals[i];
+      sums.account_sq[i] += totals[i] * totals[i];
+    }
+  }
+
+  // Blocks finish in any order; they are added in block order.
+  void submit(std::int64_t block, std::unique_ptr<BlockSums> sums) {
+    std::lock_guard<std::mutex> lock(merge_mu_);
+    pending_[block] = std::move(sums);
+    for (auto it = pending_.find(next_block_); it != pending_.end(); it = pending_.find(next_block_)) {
+      const BlockSums& s = *it->second;
+      for (std::size_t i = 0; i < account_sum_.size(); ++i) {
+        account_sum_[i] += s.account_sum[i];
+        account_sq_[i] += s.account_sq[i];
+      }
+      for (std::size_t i = 0; i < allocation_sum_.size(); ++i) allocation_sum_[i] += s.allocation_sum[i];
+      pending_.erase(it);
+      ++next_block_;
+    }
+  }
+
+  std::unique_ptr<BlockSums> new_block_sums() const {
+    return std::make_unique<BlockSums>(account_sum_.size(), allocation_sum_.size());
+  }
+
+  // Built-in policies: each thread runs whole blocks, a replication at a time
+  // through every epoch, so memory stays one replication per thread.
+  void run_independent(ParallelRun& parallel, std::atomic<std::int64_t>& progress) {
+    std::vector<std::unique_ptr<Replication>> reps(static_cast<std::size_t>(threads_));
+    parallel(n_blocks_, [&](std::int64_t block, int thread) {
+      auto& rep_ptr = reps[static_cast<std::size_t>(thread)];
+      if (!rep_ptr) rep_ptr = std::make_unique<Replication>(m_, o_.mode);
+      Replication& rep = *rep_ptr;
+      Observation obs;
+      obs.resize(1, A_);
+      fill_resources(obs);
+      std::vector<double> alloc(static_cast<std::size_t>(A_) * kNumAllocFields);
+      std::vector<double> totals(static_cast<std::size_t>(A_) * kNumMetrics);
+      auto sums = new_block_sums();
+      const std::int64_t r_end = std::min(R_, (block + 1) * kBlockReplications);
+      for (std::int64_t r = block * kBlockReplications; r < r_end; ++r) {
+        rep.start(r, o_.seed);
+        std::fill(totals.begin(), totals.end(), 0.0);
+        const RecordTargets out = targets_for(r, totals.data(), thread);
+        for (int e = 0; e < E_; ++e) {
+          if (parallel.cancelled()) return;
+          const int t0 = m_.epoch_start(e);
+          obs.epoch = e;
+          obs.week = t0;
+          rep.observe(obs, 0);
+          policy_.decide(obs, alloc);
+          decide_and_fit(r, e, obs, 0, alloc, rep.jic_running(), thread);
+          add_allocation(*sums, e, alloc);
+          rep.begin_epoch(t0, alloc, focus_);
+          for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
+          progress.fetch_add(1, std::memory_order_relaxed);
+        }
+        rep.finish(out);
+        add_account_totals(*sums, totals);
+      }
+      submit(block, std::move(sums));
+    });
+  }
+
+  // A policy that sees every replication at once: all replications advance
+  // to the next epoch (threads share the blocks), then it is called once.
+  void run_synchronised(ParallelRun& parallel, std::atomic<std::int64_t>& progress) {
+    std::vector<std::unique_ptr<Replication>> reps(static_cast<std::size_t>(R_));
+    std::vector<std::vector<double>> totals(static_cast<std::size_t>(R_));
+    std::vector<std::unique_ptr<BlockSums>> sums(static_cast<std::size_t>(n_blocks_));
+    Observation obs;
+    obs.resize(static_cast<int>(R_), A_);
+    fill_resources(obs);
+    std::vector<double> alloc(static_cast<std::size_t>(R_) * A_ * kNumAllocFields);
+    const std::size_t row_size = static_cast<std::size_t>(A_) * kNumAllocFields;
+    auto block_range = [&](std::int64_t block) {
+      return std::pair{block * kBlockReplications, std::min(R_, (block + 1) * kBlockReplications)};
+    };
+    parallel(n_blocks_, [&](std::int64_t block, int) {
+      sums[static_cast<std::size_t>(block)] = new_block_sums();
+      for (auto [r, end] = block_range(block); r < end; ++r) {
+        reps[static_cast<std::size_t>(r)] = std::make_unique<Replication>(m_, o_.mode);
+        reps[static_cast<std::size_t>(r)]->start(r, o_.seed);
+        totals[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>(A_) * kNumMetrics, 0.0);
+      }
+    });
+    for (int e = 0; e < E_; ++e) {
+      const int t0 = m_.epoch_start(e);
+      obs.epoch = e;
+      obs.week = t0;
+      parallel(n_blocks_, [&](std::int64_t block, int) {
+        for (auto [r, end] = block_range(block); r < end; ++r)
+          reps[static_cast<std::size_t>(r)]->observe(obs, static_cast<int>(r));
+      });
+      policy_.decide(obs, alloc);
+      parallel(n_blocks_, [&](std::int64_t block, int thread) {
+        BlockSums& s = *sums[static_cast<std::size_t>(block)];
+        for (auto [r, end] = block_range(block); r < end; ++r) {
+          Replication& rep = *reps[static_cast<std::size_t>(r)];
+          const std::span<double> row(alloc.data() + static_cast<std::size_t>(r) * row_size, row_size);
+          decide_and_fit(r, e, obs, static_cast<int>(r), row, rep.jic_running(), thread);
+          add_allocation(s, e, row);
+          rep.begin_epoch(t0, row, focus_);
+          const RecordTargets out = targets_for(r, totals[static_cast<std::size_t>(r)].data(), thread);
+          for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
+          progress.fetch_add(1, std::memory_order_relaxed);
+        }
+      });
+    }
+    parallel(n_blocks_, [&](std::int64_t block, int thread) {
+      for (auto [r, end] = block_range(block); r < end; ++r) {
+        reps[static_cast<std::size_t>(r)]->finish(targets_for(r, totals[static_cast<std::size_t>(r)].data(), thread));
+        add_account_totals(*sums[static_cast<std::size_t>(block)], totals[static_cast<std::size_t>(r)]);
+        reps[static_cast<std::size_t>(r)].reset();
+      }
+      submit(block, std::move(sums[static_cast<std::size_t>(block)]));
+    });
+  }
+
+  void fill_resources(Observation& obs) const {
+    const ResourceUse cap = capacity(m_);
+    obs.am_hours_per_week = cap.am_hours;
+    obs.executive_days_per_year = cap.executive_days;
+    obs.budget_per_year = cap.budget;
+  }
+
+  void finalise() {
+    const double n = static_cast<double>(R_);
+    res_.account_mean.resize(account_sum_.size());
+    res_.account_var.resize(account_sum_.size());
+    for (std::size_t i = 0; i < account_sum_.size(); ++i) {
+      res_.account_mean[i] = account_sum_[i] / n;
+      res_.account_var[i] = R_ > 1 ? std::max(0.0, (account_sq_[i] - account_sum_[i] * account_sum_[i] / n) / (n - 1.0)) : 0.0;
+    }
+    res_.allocation_mean.resize(allocation_sum_.size());
+    for (std::size_t i = 0; i < allocation_sum_.size(); ++i) res_.allocation_mean[i] = allocation_sum_[i] / n;
+    res_.grid_mean.assign(static_cast<std::size_t>(H_) * A_ * kGridCells, 0.0);
+    res_.tier_share.assign(static_cast<std::size_t>(E_) * A_ * 5, 0.0);
+    for (const auto& t : tallies_) {
+      for (std::size_t i = 0; i < t.grid.size(); ++i) res_.grid_mean[i] += t.grid[i];
+      for (std::size_t i = 0; i < t.tiers.size(); ++i) res_.tier_share[i] += t.tiers[i];
+    }
+    for (double& v : res_.grid_mean) v /= n;
+    for (double& v : res_.tier_share) v /= n;
+    res_.kpi_names = kpi_names(H_);
+    const std::size_t nk = res_.kpi_names.size();
+    res_.kpis.assign(static_cast<std::size_t>(R_) * nk, 0.0);
+    for (std::int64_t r = 0; r < R_; ++r)
+      compute_kpis({res_.portfolio.data() + static_cast<std::size_t>(r) * H_ * kNumMetrics,
+                    static_cast<std::size_t>(H_) * kNumMetrics},
+                   H_, m_.resources.account_managers, {res_.kpis.data() + static_cast<std::size_t>(r) * nk, nk});
+  }
+
+  const Model& m_;
+  const Policy& policy_;
+  const RunOptions& o_;
+  const std::vector<double>& focus_;
+  std::int64_t R_ = 0, n_blocks_ = 0;
+  int H_ = 0, A_ = 0, E_ = 0, threads_ = 1;
+  RunResult res_;
+  std::vector<double> account_sum_, account_sq_, allocation_sum_;
+  std::vector<ThreadTallies> tallies_;
+  std::mutex merge_mu_;
+  std::map<std::int64_t, std::unique_ptr<BlockSums>> pending_;
+  std::int64_t next_block_ = 0;
+};
+
+}  // namespace
+
+RunResult run(const Model& model, const Policy& policy, const RunOptions& options, const RunMonitor& monitor) {
+  options.validate();
+  Runner runner(model, policy, options);
+  return runner.run(monitor);
+}
+
+}  // namespace cathedral
