@@ -1,0 +1,21 @@
+"""Cathedral: simulate how a seller's relationships with its B2B accounts develop
+on three layers (key decision makers, broad relationships, organisational
+alignment) and what each plan of effort yields. See MODEL.md for the model.
+
+    import cathedral
+    scn = cathedral.Scenario.demo()
+    res = cathedral.simulate(scn, cathedral.policies.tiered({...}), replications=1000)
+    res.kpis()
+"""
+from . import policies
+from ._core import ResourceError, ScenarioError
+from .generate import generate_portfolio
+from .results import Results
+from .scenario import Scenario
+from .simulation import METRICS, FLOWS, STATES, simulate
+
+__all__ = [
+    "Scenario", "simulate", "Results", "policies", "generate_portfolio",
+    "ScenarioError", "ResourceError", "METRICS", "FLOWS", "STATES",
+]
+__version__ = "0.1.0"

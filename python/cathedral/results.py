@@ -1,0 +1,191 @@
+"""Results of a run: KPIs, weekly portfolio series, per-account summaries,
+trajectories, fitted allocations and the nine-grid (MODEL.md §8)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+
+_METRICS = tuple(_core.METRICS)
+_FLOWS = _METRICS[: _core.N_FLOWS]
+_Z95 = 1.959963984540054
+
+
+class Results:
+    """What simulate() returns. Means are over replications; with
+    mode="mean_field" there is one deterministic replication (no standard errors)."""
+
+    def __init__(self, raw: dict, scenario):
+        self._raw = raw
+        self.scenario = scenario
+        self.replications: int = raw["replications"]
+        self.seed: int = raw["seed"]
+        self.mode: str = raw["mode"]
+        self.horizon_weeks: int = raw["horizon_weeks"]
+        self.policy: dict = raw["policy"]
+        self.account_ids = scenario.account_ids
+        self._kpi_names = list(raw["kpi_names"])
+
+    # --- KPIs --------------------------------------------------------------
+    def kpis(self) -> pd.Series:
+        """The KPIs of MODEL.md §8, means over replications."""
+        return self.kpi_table()["mean"]
+
+    def kpi_table(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per KPI: mean, standard error, a normal confidence interval and 5/50/95 % quantiles."""
+        if not 0 < confidence < 1:
+            raise ValueError(f"confidence: must be in (0, 1), got {confidence}")
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(0.5 + confidence / 2)
+        values = self._raw["kpis"]
+        rows = {}
+        for j, name in enumerate(self._kpi_names):
+            col = values[:, j]
+            ok = col[~np.isnan(col)]
+            n = ok.size
+            mean = ok.mean() if n else np.nan
+            se = ok.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            q = np.quantile(ok, [0.05, 0.5, 0.95]) if n else [np.nan] * 3
+            rows[name] = {"mean": mean, "se": se, "ci_low": mean - z * se, "ci_high": mean + z * se,
+                          "p5": q[0], "p50": q[1], "p95": q[2]}
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        table.index.name = "kpi"
+        return table
+
+    def kpi_values(self) -> pd.DataFrame:
+        """Every KPI of every replication (replications × KPIs)."""
+        return pd.DataFrame(self._raw["kpis"], columns=self._kpi_names).rename_axis("replication")
+
+    # --- portfolio ------------------------------------------------------------
+    def portfolio(self, metric: str | None = None) -> pd.DataFrame:
+        """Weekly portfolio metrics: mean and 5/50/95 % quantiles over replications.
+
+        Flows are summed over accounts (contribution and cash_flow net of the
+        team cost); states are means over accounts, except wallet (summed).
+        """
+        data = self._raw["portfolio"]
+        weeks = pd.RangeIndex(self.horizon_weeks, name="week")
+        names = [self._check_metric(metric)] if metric is not None else list(_METRICS)
+        frames = {}
+        for name in names:
+            series = data[:, :, _METRICS.index(name)]
+            q = np.quantile(series, [0.05, 0.5, 0.95], axis=0)
+            frames[name] = pd.DataFrame({"mean": series.mean(axis=0), "p5": q[0], "p50": q[1], "p95": q[2]},
+                                        index=weeks)
+        if metric is not None:
+            return frames[metric]
+        return pd.concat(frames, axis=1, names=["metric", "stat"])
+
+    def totals(self, metric: str) -> np.ndarray:
+        """One horizon total of a flow per replication (portfolio-wide)."""
+        name = self._check_metric(metric)
+        if name not in _FLOWS:
+            raise ValueError(f"totals({name!r}): {name} is a state, not a flow; use portfolio() or trajectory()")
+        return self._raw["portfolio"][:, :, _METRICS.index(name)].sum(axis=1)
+
+    def weekly(self, metric: str) -> np.ndarray:
+        """The portfolio series of one metric per replication (replications × weeks)."""
+        return self._raw["portfolio"][:, :, _METRICS.index(self._check_metric(metric))]
+
+    def trajectory(self, metric: str) -> np.ndarray:
+        """Replications × weeks × accounts, for metrics kept with keep="trajectories" (or a list)."""
+        name = self._check_metric(metric)
+        kept = self._raw["trajectories"]
+        if name not in kept:
+            raise ValueError(f"trajectory({name!r}): not kept in this run; "
+                             f"simulate(..., keep=\"trajectories\") or keep=[{name!r}, ...]")
+        return kept[name]
+
+    # --- accounts ---------------------------------------------------------------
+    def accounts(self) -> pd.DataFrame:
+        """Per account: tiers, flows summed over the horizon and states at the end (means
+        over replications), with standard errors of revenue and contribution."""
+        mean = self._raw["account_mean"]
+        var = self._raw["account_var"]
+        frame = pd.DataFrame(mean, columns=list(_METRICS), index=pd.Index(self.account_ids, name="account"))
+        n = self.replications
+        for name in ("revenue", "contribution"):
+            frame[f"{name}_se"] = np.sqrt(var[:, _METRICS.index(name)] / n) if n > 1 else np.nan
+        tiers = self.scenario.initial_tiers()
+        frame.insert(0, "name", self.scenario._core.account_names)
+        frame.insert(1, "tier_start", [tiers[a] for a in self.account_ids])
+        last = self._raw["tier_share"][-1]  # accounts × 5, at the last decision epoch
+        labels = list(_core.TIER_LABELS)
+        frame.insert(2, "tier_last_epoch", [labels[i] for i in last.argmax(axis=1)])
+        return frame
+
+    def tier_shares(self, epoch: int = -1) -> pd.DataFrame:
+        """Share of replications in which each account had each tier label at a decision epoch."""
+        shares = self._raw["tier_share"][epoch]
+        return pd.DataFrame(shares, columns=list(_core.TIER_LABELS),
+                            index=pd.Index(self.account_ids, name="account"))
+
+    # --- allocations ----------------------------------------------------------------
+    def allocations(self) -> pd.DataFrame:
+        """The fitted allocation per decision epoch and account (means over replications),
+        with the epoch's resource scale factor f and binding resource (MODEL.md §4)."""
+        alloc = self._raw["allocation_mean"]  # epochs × accounts × fields
+        E, A, _ = alloc.shape
+        interval = self._raw["decision_interval_weeks"]
+        index = pd.MultiIndex.from_product([range(E), self.account_ids], names=["epoch", "account"])
+        frame = pd.DataFrame(alloc.reshape(E * A, -1), columns=list(_core.ALLOCATION_FIELDS), index=index)
+        frame.insert(0, "week", np.repeat(np.arange(E) * interval, A))
+        epochs = self.scale_factors()
+        frame["scale_factor"] = np.repeat(epochs["scale_factor"].to_numpy(), A)
+        frame["binding_resource"] = np.repeat(epochs["binding_resource"].to_numpy(), A)
+        frame["infeasible_share"] = np.repeat(epochs["infeasible_share"].to_numpy(), A)
+        return frame
+
+    def scale_factors(self) -> pd.DataFrame:
+        """Per decision epoch: mean, min and max of the resource scale factor f over replications,
+        the most frequent binding resource and the share of replications where it was infeasible."""
+        scale = self._raw["scale"]
+        binding = self._raw["binding"].astype(int)
+        names = list(_core.RESOURCES)
+        modal = [names[np.bincount(binding[:, e], minlength=len(names)).argmax()] for e in range(scale.shape[1])]
+        interval = self._raw["decision_interval_weeks"]
+        return pd.DataFrame({
+            "week": np.arange(scale.shape[1]) * interval,
+            "scale_factor": scale.mean(axis=0),
+            "scale_min": scale.min(axis=0),
+            "scale_max": scale.max(axis=0),
+            "binding_resource": modal,
+            "infeasible_share": self._raw["infeasible"].mean(axis=0),
+        }, index=pd.RangeIndex(scale.shape[1], name="epoch"))
+
+    # --- nine-grid ------------------------------------------------------------------
+    def nine_grid(self, week: int = -1) -> pd.DataFrame:
+        """Key contacts per nine-grid cell and account at the end of `week` (mean over replications)."""
+        grid = self._raw["grid_mean"]
+        if not -self.horizon_weeks <= week < self.horizon_weeks:
+            raise ValueError(f"week: must be in [{-self.horizon_weeks}, {self.horizon_weeks - 1}], got {week}")
+        return pd.DataFrame(grid[week], columns=list(_core.GRID_CELLS),
+                            index=pd.Index(self.account_ids, name="account"))
+
+    # --- plots ------------------------------------------------------------------------
+    def plot_fan(self, metric: str = "revenue", ax=None, label: str | None = None):
+        from .plots import fan_chart
+
+        return fan_chart({label or self.policy.get("type", "plan"): self}, metric=metric, ax=ax)
+
+    def plot_nine_grid(self, week: int = -1, ax=None):
+        from .plots import nine_grid_plot
+
+        return nine_grid_plot(self, week=week, ax=ax)
+
+    # ------------------------------------------------------------------------------------
+    def _check_metric(self, metric: str) -> str:
+        if metric not in _METRICS:
+            import difflib
+
+            hint = difflib.get_close_matches(str(metric), _METRICS, n=1)
+            raise ValueError(f"unknown metric {metric!r}" + (f'; did you mean "{hint[0]}"?' if hint else "")
+                             + f"; metrics are: {', '.join(_METRICS)}")
+        return metric
+
+    def __repr__(self) -> str:
+        k = self.kpis()
+        return (f"<Results {self.mode}: {self.replications} replications, seed {self.seed}, "
+                f"{self.horizon_weeks} weeks; revenue {k['revenue']:.4g}, contribution {k['contribution']:.4g}>")
