@@ -2,7 +2,7 @@
 
 #include <array>
 #include <cmath>
-#include <sstream>
+#include <charconv>
 
 namespace cathedral {
 namespace {
@@ -95,18 +95,23 @@ constexpr std::array<FieldInfo<Costs>, 16> kCosts{{
     {"jic_hours_per_week", "costs", &C::jic_hours_per_week, 4, D::nonnegative},
 }};
 
-std::string format_number(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
 
 // Every double of Params and Costs has a row in its table.
 static_assert(sizeof(Params) == kParams.size() * sizeof(double));
 static_assert(sizeof(Costs) == kCosts.size() * sizeof(double));
 
 }  // namespace
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // Whole numbers as integers; otherwise the shortest text that reads back as
+  // the same double: 0.8, not 0.80000000000000004.
+  if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) return std::to_string(static_cast<long long>(v));
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
 
 std::string domain_violation(Domain domain, double v) {
   if (!std::isfinite(v)) return "must be a finite number, got " + format_number(v);

@@ -30,14 +30,6 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-// Same formatting as domain_violation: precision 17 through an ostream.
-std::string format_number(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 // A JSON value as shown in a message: compact dump, long ones truncated.
 std::string show(const json& v) {
   std::string s;

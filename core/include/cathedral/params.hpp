@@ -21,6 +21,9 @@ enum class Domain {
   integer_ge0,   // integer >= 0
 };
 
+// A number as error messages show it: the shortest form that reads back exactly.
+std::string format_number(double value);
+
 // "must be in [0, 1]" etc.; empty when `value` is valid.
 std::string domain_violation(Domain domain, double value);
 
