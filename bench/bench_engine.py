@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Engine throughput benchmark for cathedral.simulate (not a test).
+
+Measures account-weeks per second (accounts x horizon weeks x replications
+per second of wall time) at 1 and 2 worker threads for
+
+  demo / monte_carlo   the bundled demo portfolio, 2000 replications
+  demo / mean_field    the demo portfolio, one deterministic replication,
+                       timed over a loop of N calls
+  large / monte_carlo  generate_portfolio(1000, contacts=8, seed=1), 200 replications
+
+Each measurement is the best of 3 wall times (time.perf_counter). The table is
+printed and written as JSON to bench/results/engine-<date>.json (or --out).
+
+    .venv/bin/python bench/bench_engine.py            # full run, a minute or two
+    .venv/bin/python bench/bench_engine.py --quick    # a few seconds
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import cathedral
+
+HERE = Path(__file__).resolve().parent
+THREADS = (1, 2)
+REPEATS = 3
+
+# (case, mode, full size, quick size): size is replications for monte_carlo,
+# number of calls for mean_field
+CASES = (
+    ("demo", "monte_carlo", 2000, 200),
+    ("demo", "mean_field", 200, 20),
+    ("large", "monte_carlo", 200, 20),
+)
+
+
+def machine_info() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "cores_usable": usable,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cathedral": getattr(cathedral, "__version__", None),
+        "git_commit": commit,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def scenarios() -> dict:
+    large = cathedral.Scenario.from_dict(cathedral.generate_portfolio(1000, contacts=8, seed=1))
+    return {"demo": cathedral.Scenario.demo(), "large": large}
+
+
+def run_once(scenario, mode: str, size: int, threads: int):
+    """One timed unit of work: the wall time and the KPIs of the (last) run."""
+    start = time.perf_counter()
+    if mode == "monte_carlo":
+        res = cathedral.simulate(scenario, replications=size, seed=1, mode=mode, threads=threads, progress=False)
+    else:
+        for _ in range(size):
+            res = cathedral.simulate(scenario, seed=1, mode=mode, threads=threads, progress=False)
+    return time.perf_counter() - start, res.kpi_values().to_numpy()
+
+
+def measure(scenario, case: str, mode: str, size: int, threads: int) -> tuple[dict, np.ndarray]:
+    times, kpis = [], None
+    for _ in range(REPEATS):
+        seconds, kpis = run_once(scenario, mode, size, threads)
+        times.append(seconds)
+    best = min(times)
+    replications = size if mode == "monte_carlo" else 1
+    calls = 1 if mode == "monte_carlo" else size
+    account_weeks = scenario.n_accounts * scenario.horizon_weeks * replications * calls
+    return {
+        "case": case,
+        "mode": mode,
+        "accounts": scenario.n_accounts,
+        "weeks": scenario.horizon_weeks,
+        "replications": replications,
+        "calls": calls,
+        "threads": threads,
+        "account_weeks": account_weeks,
+        "times_s": times,
+        "best_s": best,
+        "account_weeks_per_s": account_weeks / best,
+        "account_weeks_per_s_per_thread": account_weeks / best / threads,
+    }, kpis
+
+
+def table(rows: list[dict]) -> str:
+    head = ("case", "mode", "acc", "weeks", "reps", "calls", "thr", "best s", "acc-wk/s", "per thread", "speed-up",
+            "same")
+    lines = [head]
+    for r in rows:
+        lines.append((r["case"], r["mode"], str(r["accounts"]), str(r["weeks"]), str(r["replications"]),
+                      str(r["calls"]), str(r["threads"]), f"{r['best_s']:.3f}", f"{r['account_weeks_per_s']:.3e}",
+                      f"{r['account_weeks_per_s_per_thread']:.3e}",
+                      "" if r.get("speedup") is None else f"{r['speedup']:.2f}x",
+                      "" if r.get("same_as_1_thread") is None else ("yes" if r["same_as_1_thread"] else "NO")))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    out = []
+    for k, line in enumerate(lines):
+        out.append("  ".join(cell.rjust(w) if i >= 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))))
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (seconds)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON output path (default bench/results/engine-<date>.json)")
+    args = parser.parse_args(argv)
+
+    info = machine_info()
+    print(f"cathedral {info['cathedral']} @ {info['git_commit'] or '?'}; {info['cpu']}, "
+          f"{info['cores']} cores ({info['cores_usable']} usable); Python {info['python']}, numpy {info['numpy']}; "
+          f"{info['date']}" + ("; QUICK" if args.quick else ""))
+    if info["cores_usable"] and info["cores_usable"] < max(THREADS):
+        print(f"warning: only {info['cores_usable']} usable core(s); the 2-thread numbers are not meaningful")
+
+    scns = scenarios()
+    rows = []
+    for case, mode, full, quick in CASES:
+        size = quick if args.quick else full
+        base_rate, base_kpis = None, None
+        for threads in THREADS:
+            row, kpis = measure(scns[case], case, mode, size, threads)
+            if threads == 1:
+                base_rate, base_kpis = row["account_weeks_per_s"], kpis
+            else:
+                row["speedup"] = row["account_weeks_per_s"] / base_rate
+                # results must not depend on the thread count (MODEL.md §10)
+                row["same_as_1_thread"] = bool(np.array_equal(kpis, base_kpis, equal_nan=True))
+            rows.append(row)
+            print(f"  {case:5} {mode:11} threads={threads}: best {row['best_s']:.3f} s", flush=True)
+
+    print()
+    print(table(rows))
+
+    out = args.out or HERE / "results" / f"engine-{info['date'][:10]}{'-quick' if args.quick else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": info, "quick": args.quick, "repeats": REPEATS, "results": rows},
+                              indent=2) + "\n")
+    print(f"\nwrote {out}")
+    if any(r.get("same_as_1_thread") is False for r in rows):
+        print("warning: results differ between 1 and 2 threads", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
