@@ -115,32 +115,32 @@ std::string format_number(double v) {
 
 std::string domain_violation(Domain domain, double v) {
   if (!std::isfinite(v)) return "must be a finite number, got " + format_number(v);
-  const std::string got = ", got " + format_number(v);
+  const char* rule = nullptr;
   switch (domain) {
     case D::unit:
-      if (v < 0.0 || v > 1.0) return "must be in [0, 1]" + got;
+      if (v < 0.0 || v > 1.0) rule = "must be in [0, 1]";
       break;
     case D::positive:
-      if (!(v > 0.0)) return "must be > 0" + got;
+      if (!(v > 0.0)) rule = "must be > 0";
       break;
     case D::nonnegative:
-      if (v < 0.0) return "must be >= 0" + got;
+      if (v < 0.0) rule = "must be >= 0";
       break;
     case D::finite:
       break;
     case D::persistence:
-      if (v < 0.0 || v >= 1.0) return "must be in [0, 1)" + got;
+      if (v < 0.0 || v >= 1.0) rule = "must be in [0, 1)";
       break;
     case D::integer_ge1:
-      if (v != std::floor(v)) return "must be an integer" + got;
-      if (v < 1.0) return "must be >= 1" + got;
+      if (v != std::floor(v)) rule = "must be an integer";
+      else if (v < 1.0) rule = "must be >= 1";
       break;
     case D::integer_ge0:
-      if (v != std::floor(v)) return "must be an integer" + got;
-      if (v < 0.0) return "must be >= 0" + got;
+      if (v != std::floor(v)) rule = "must be an integer";
+      else if (v < 0.0) rule = "must be >= 0";
       break;
   }
-  return {};
+  return rule ? std::string(rule) + ", got " + format_number(v) : std::string();
 }
 
 Params::Params() {

@@ -187,6 +187,49 @@ void Replication::synthesise_pipeline() {
   }
 }
 
+// One pass over an account's contacts: §3.3 key layer (from I, S and the
+// account's O at the start of the step), §3.4 turnover (successors start from
+// this week's C and O), then the indices K = Σ w_k S_k, Ī = Σ w_k I_k and the
+// nine-grid cells at the end of the week.
+template <bool kMeanField>
+void Replication::contact_pass(int t, int k0, int k1, double C, double O, double O0, double& K, double& Ibar,
+                               std::int32_t* grid) {
+  const Params& p = m_.params;
+  double* __restrict I = intimacy_.data();
+  double* __restrict S = support_.data();
+  const double* __restrict stance = m_.contact_stance.data();
+  const double* __restrict weight = m_.contact_weight.data();
+  const double* __restrict r_s = r_social_.data();
+  const double* __restrict r_v = r_value_.data();
+  // Nine-grid tallies packed 7 bits a cell into one word: no memory traffic per contact.
+  const bool packed = k1 - k0 < 128;
+  std::uint64_t cells = 0;
+  for (int k = k0; k < k1; ++k) {
+    key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], O0);
+    if constexpr (kMeanField) {
+      const key_layer::ContactState s = key_layer::successor(p, stance[k], C, O);
+      c.intimacy = (1.0 - p_turnover_) * c.intimacy + p_turnover_ * s.intimacy;
+      c.support = (1.0 - p_turnover_) * c.support + p_turnover_ * s.support;
+    } else if (t == next_leave_[k]) {
+      c = key_layer::successor(p, stance[k], C, O);
+      next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
+    }
+    I[k] = c.intimacy;
+    S[k] = c.support;
+    K += weight[k] * c.support;
+    Ibar += weight[k] * c.intimacy;
+    if (grid) {
+      const int cell = grid_cell(m_.grid, c.intimacy, c.support);
+      if (packed)
+        cells += std::uint64_t{1} << (7 * cell);
+      else
+        ++grid[cell];
+    }
+  }
+  if (grid && packed)
+    for (int cell = 0; cell < kGridCells; ++cell) grid[cell] += static_cast<std::int32_t>((cells >> (7 * cell)) & 0x7f);
+}
+
 void Replication::run_week(int week, const RecordTargets& out) {
   if (mode_ == Mode::mean_field)
     step<true>(week, out);
@@ -232,15 +275,11 @@ void Replication::step(int t, const RecordTargets& out) {
     const int n_bm = org_layer::events_this_week(t, x[static_cast<int>(AllocField::benchmarking)]);
     const int n_ev = org_layer::events_this_week(t, x[static_cast<int>(AllocField::exec_visits)]);
 
-    // §3.3 the three layers, from the values at the start of the step
+    // §3.3 the three layers, from the values at the start of the step. The
+    // account-level layers do not depend on the contacts, so they go first and
+    // one pass over the contacts then does §3.3, §3.4 and the indices of §3.6.
     const double C0 = coverage_[a], O0 = org_[a];
     const bool J = jic_[a] != 0;
-    for (int k = k0; k < k1; ++k) {
-      const key_layer::ContactState next =
-          key_layer::step(p, {intimacy_[k], support_[k]}, m_.contact_stance[k], r_social_[k], r_value_[k], O0);
-      intimacy_[k] = next.intimacy;
-      support_[k] = next.support;
-    }
     const double C = broad_layer::coverage_step(p, C0, r_visits_[a]);
     const double Q = broad_layer::satisfaction_step(p, satisfaction_[a], C0, r_service_[a]);
     const double O = org_layer::step(p, O0, C0, J, F, m_.capability_match[a], n_bm, n_ev);
@@ -248,32 +287,17 @@ void Replication::step(int t, const RecordTargets& out) {
     satisfaction_[a] = Q;
     org_[a] = O;
 
-    // §3.4 turnover; mean field mixes successors in at the departure rate
-    for (int k = k0; k < k1; ++k) {
-      if constexpr (kMeanField) {
-        const key_layer::ContactState s = key_layer::successor(p, m_.contact_stance[k], C, O);
-        intimacy_[k] = (1.0 - p_turnover_) * intimacy_[k] + p_turnover_ * s.intimacy;
-        support_[k] = (1.0 - p_turnover_) * support_[k] + p_turnover_ * s.support;
-      } else if (t == next_leave_[k]) {
-        const key_layer::ContactState s = key_layer::successor(p, m_.contact_stance[k], C, O);
-        intimacy_[k] = s.intimacy;
-        support_[k] = s.support;
-        next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
-      }
-    }
+    double K = 0.0, Ibar = 0.0;
+    std::int32_t* grid = out.grid_counts ? out.grid_counts + (static_cast<std::size_t>(t) * A + a) * kGridCells : nullptr;
+    contact_pass<kMeanField>(t, k0, k1, C, O, O0, K, Ibar, grid);
+    support_index_[a] = K;
+    intimacy_index_[a] = Ibar;
 
     // §3.5 cooperation agreement
     const bool signed_now =
         org_layer::agreement_step(p, agreement_left_[a], x[static_cast<int>(AllocField::pursue_agreement)] != 0.0, O, F);
 
     // §3.6 indices of the week
-    double K = 0.0, Ibar = 0.0;
-    for (int k = k0; k < k1; ++k) {
-      K += m_.contact_weight[k] * support_[k];
-      Ibar += m_.contact_weight[k] * intimacy_[k];
-    }
-    support_index_[a] = K;
-    intimacy_index_[a] = Ibar;
     pipeline::Indices idx{K, Ibar, pipeline::tech_lead(p, C, J), pipeline::discovery(p, C, Ibar)};
 
     // arrivals
@@ -350,10 +374,6 @@ void Replication::step(int t, const RecordTargets& out) {
     }
     for (const auto& [metric, base] : out.trajectories)
       base[static_cast<std::size_t>(t) * A + a] = row[metric];
-    if (out.grid_counts) {
-      std::int32_t* g = out.grid_counts + (static_cast<std::size_t>(t) * A + a) * kGridCells;
-      for (int k = k0; k < k1; ++k) ++g[grid_cell(m_.grid, intimacy_[k], support_[k])];
-    }
   }
 
   if (out.portfolio) {

@@ -49,6 +49,9 @@ class Replication {
  private:
   template <bool kMeanField>
   void step(int week, const RecordTargets& out);
+  template <bool kMeanField>
+  void contact_pass(int week, int k0, int k1, double C, double O, double O0, double& K, double& Ibar,
+                    std::int32_t* grid);
   void synthesise_pipeline();
   void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
 
