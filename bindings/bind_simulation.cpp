@@ -13,6 +13,7 @@
 #include "cathedral/runner.hpp"
 #include "cathedral/scenario.hpp"
 #include "json_convert.hpp"
+#include "policy_tree.hpp"
 
 namespace py = pybind11;
 
@@ -37,6 +38,13 @@ Mode parse_mode(const std::string& mode) {
 
 void bind_simulation(py::module_& m) {
   m.def(
+      "check_policy",
+      [](const Scenario& scenario, py::handle tree) {
+        const Model model = Model::build(scenario);
+        (void)build_policy(tree, scenario, model);
+      },
+      py::arg("scenario"), py::arg("policy"), "Validate a policy tree against a scenario.");
+  m.def(
       "simulate",
       [](const Scenario& scenario, py::object policy_spec, std::int64_t replications, std::uint64_t seed,
          const std::string& mode, int threads, const std::vector<std::string>& keep, bool strict,
@@ -54,16 +62,15 @@ void bind_simulation(py::module_& m) {
           options.keep_trajectories.push_back(idx);
         }
         options.validate();
-        PolicySpec spec;
+        const Model model = Model::build(scenario);
+        std::shared_ptr<const Policy> policy;
         if (!policy_spec.is_none())
-          spec = policy_from_json(to_json(policy_spec, "policy"), scenario);
+          policy = build_policy(policy_spec, scenario, model);
         else if (scenario.policy)
-          spec = *scenario.policy;
+          policy = make_policy(*scenario.policy, model);
         else
           throw std::invalid_argument(
               "policy: the scenario has no `policy` and none was passed; pass policy=cathedral.policies.static(...)");
-        const Model model = Model::build(scenario);
-        const std::unique_ptr<Policy> policy = make_policy(spec, model);
 
         // Called from this thread while the workers run: Ctrl-C and progress.
         std::optional<py::error_already_set> python_error;
@@ -116,7 +123,6 @@ void bind_simulation(py::module_& m) {
         for (std::size_t i = 0; i < r.trajectory_metrics.size(); ++i)
           traj[py::str(kMetricNames[r.trajectory_metrics[i]])] = to_numpy(std::move(r.trajectories[i]), {R, H, A});
         out["trajectories"] = traj;
-        out["policy"] = from_json(policy_to_json(spec));
         return out;
       },
       py::arg("scenario"), py::arg("policy"), py::arg("replications"), py::arg("seed"), py::arg("mode"),

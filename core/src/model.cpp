@@ -87,6 +87,29 @@ Model Model::build(const Scenario& s) {
   m.tier_rules.s_min_fit = t.s_min_fit;
   m.tier_rules.a_min_fit = t.a_min_fit;
   m.tier_rules.cashflow_fit = s.params.cashflow_fit;
+  m.market_factor.assign(static_cast<std::size_t>(s.horizon_weeks), 1.0);
+  m.shocks_by_week.assign(static_cast<std::size_t>(s.horizon_weeks), {});
+  for (const Shock& sh : s.shocks) {
+    if (sh.type == Shock::Type::market) {
+      for (int w = sh.from_week; w <= sh.to_week && w < s.horizon_weeks; ++w) m.market_factor[w] *= sh.factor;
+      continue;
+    }
+    const int a = m.account_index(sh.account);
+    if (a < 0) continue;  // validated before; kept safe for scenarios built in code
+    WeekShock ws{sh.type, a, -1, 0.0};
+    int week = sh.week;
+    if (sh.type == Shock::Type::contact_leaves) {
+      for (int k = m.contact_begin[a]; k < m.contact_begin[a + 1]; ++k)
+        if (m.contact_ids[k] == sh.contact) ws.contact = k;
+      if (ws.contact < 0) continue;
+    } else if (sh.type == Shock::Type::strategy_shift) {
+      ws.value = sh.fit_target;
+    } else {
+      ws.value = sh.strength;
+      week = sh.from_week;
+    }
+    if (week >= 0 && week < s.horizon_weeks) m.shocks_by_week[week].push_back(ws);
+  }
   m.grid.intimacy = t.intimacy_cuts;
   m.grid.support = t.support_cuts;
   return m;

@@ -73,7 +73,7 @@ class StaticPolicy final : public Policy {
     for (int r = 0; r < obs.n_replications; ++r)
       std::copy(rows_.begin(), rows_.end(), out.begin() + static_cast<long>(r) * n_accounts_ * kNumAllocFields);
   }
-  const std::vector<double>& contact_focus() const override { return focus_; }
+  const std::vector<double>& contact_focus(int) const override { return focus_; }
 
  private:
   std::vector<double> rows_;  // accounts × fields
@@ -102,7 +102,7 @@ class TieredPolicy final : public Policy {
         std::copy(templates_[label].begin(), templates_[label].end(), out.begin() + static_cast<long>(i) * kNumAllocFields);
       }
   }
-  const std::vector<double>& contact_focus() const override { return focus_; }
+  const std::vector<double>& contact_focus(int) const override { return focus_; }
 
  private:
   std::array<std::array<double, kNumAllocFields>, 5> templates_{};
@@ -112,9 +112,75 @@ class TieredPolicy final : public Policy {
 
 }  // namespace
 
-std::unique_ptr<Policy> make_policy(const PolicySpec& spec, const Model& model) {
-  if (spec.type == PolicySpec::Type::tiered) return std::make_unique<TieredPolicy>(spec, model);
-  return std::make_unique<StaticPolicy>(spec, model);
+Layer layer_of(AllocField field) {
+  switch (field) {
+    case AllocField::social_hours:
+    case AllocField::value_hours:
+      return Layer::key;
+    case AllocField::visits:
+    case AllocField::service_hours:
+      return Layer::broad;
+    default:
+      return Layer::org;
+  }
+}
+
+LayerMixPolicy::LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with,
+                               std::array<bool, 3> use_with)
+    : base_(std::move(base)), with_(std::move(with)), use_with_(use_with) {}
+
+bool LayerMixPolicy::needs_all_replications() const {
+  return base_->needs_all_replications() || with_->needs_all_replications();
+}
+
+void LayerMixPolicy::decide(const Observation& obs, std::span<double> out) const {
+  std::vector<double> other(out.size());
+  base_->decide(obs, out);
+  with_->decide(obs, other);
+  std::array<bool, kNumAllocFields> take{};
+  for (int f = 0; f < kNumAllocFields; ++f) take[f] = use_with_[static_cast<int>(layer_of(static_cast<AllocField>(f)))];
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (take[i % kNumAllocFields]) out[i] = other[i];
+}
+
+const std::vector<double>& LayerMixPolicy::contact_focus(int week) const {
+  return use_with_[static_cast<int>(Layer::key)] ? with_->contact_focus(week) : base_->contact_focus(week);
+}
+
+SchedulePolicy::SchedulePolicy(std::vector<std::pair<int, std::shared_ptr<const Policy>>> phases)
+    : phases_(std::move(phases)) {
+  if (phases_.empty() || phases_.front().first != 0)
+    throw std::invalid_argument("schedule: the first phase must start at week 0");
+  for (std::size_t i = 1; i < phases_.size(); ++i)
+    if (phases_[i].first <= phases_[i - 1].first)
+      throw std::invalid_argument("schedule: phases must start at increasing weeks");
+}
+
+bool SchedulePolicy::needs_all_replications() const {
+  for (const auto& [week, p] : phases_)
+    if (p->needs_all_replications()) return true;
+  return false;
+}
+
+const Policy& SchedulePolicy::at(int week) const {
+  const Policy* chosen = phases_.front().second.get();
+  for (const auto& [from, p] : phases_)
+    if (from <= week) chosen = p.get();
+  return *chosen;
+}
+
+void SchedulePolicy::decide(const Observation& obs, std::span<double> out) const { at(obs.week).decide(obs, out); }
+
+const std::vector<double>& SchedulePolicy::contact_focus(int week) const { return at(week).contact_focus(week); }
+
+std::shared_ptr<const Policy> make_policy(const PolicySpec& spec, const Model& model) {
+  if (spec.type == PolicySpec::Type::schedule) {
+    std::vector<std::pair<int, std::shared_ptr<const Policy>>> phases;
+    for (const SchedulePhase& ph : spec.phases) phases.emplace_back(ph.from_week, make_policy(ph.policy, model));
+    return std::make_shared<SchedulePolicy>(std::move(phases));
+  }
+  if (spec.type == PolicySpec::Type::tiered) return std::make_shared<TieredPolicy>(spec, model);
+  return std::make_shared<StaticPolicy>(spec, model);
 }
 
 }  // namespace cathedral

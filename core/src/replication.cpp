@@ -21,7 +21,7 @@ Replication::Replication(const Model& m, Mode mode)
   const std::size_t K = m.contact_ids.size();
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
-                  &r_visits_, &r_service_})
+                  &r_visits_, &r_service_, &competitor_})
     v->assign(A, 0.0);
   agreement_left_.assign(A, 0);
   jic_.assign(A, 0);
@@ -34,6 +34,7 @@ Replication::Replication(const Model& m, Mode mode)
   intimacy_.assign(K, 0.0);
   support_.assign(K, 0.0);
   next_leave_.assign(K, 0);
+  forced_leave_.assign(K, 0);
   turnover_stream_.assign(K, Stream());
   r_social_.assign(K, 0.0);
   r_value_.assign(K, 0.0);
@@ -57,6 +58,7 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
     agreement_left_[a] = m_.agreement_weeks_left[a];
     jic_[a] = m_.jic[a];
     revenue_to_date_[a] = gp_to_date_[a] = 0.0;
+    competitor_[a] = m_.competitor_strength[a];
     strategy_stream_[a] = Stream(stream_key(seed, r, id, Purpose::strategy));
     fit_stream_[a] = Stream(stream_key(seed, r, id, Purpose::fit));
     project_stream_[a] = Stream(stream_key(seed, r, id, Purpose::arrivals, 0));
@@ -72,6 +74,7 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
 
     double K = 0.0, Ibar = 0.0;
     for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
+      forced_leave_[k] = 0;
       intimacy_[k] = m_.contact_intimacy[k];
       support_[k] = m_.contact_support[k];
       K += m_.contact_weight[k] * support_[k];
@@ -206,7 +209,10 @@ void Replication::contact_pass(int t, int k0, int k1, double C, double O, double
   std::uint64_t cells = 0;
   for (int k = k0; k < k1; ++k) {
     key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], O0);
-    if constexpr (kMeanField) {
+    if (forced_leave_[k]) {  // a contact_leaves shock
+      c = key_layer::successor(p, stance[k], C, O);
+      forced_leave_[k] = 0;
+    } else if constexpr (kMeanField) {
       const key_layer::ContactState s = key_layer::successor(p, stance[k], C, O);
       c.intimacy = (1.0 - p_turnover_) * c.intimacy + p_turnover_ * s.intimacy;
       c.support = (1.0 - p_turnover_) * c.support + p_turnover_ * s.support;
@@ -245,10 +251,17 @@ void Replication::step(int t, const RecordTargets& out) {
   const int H = m_.horizon_weeks;
 
   // §3.1 market cycle (portfolio-wide); mean field: M ≡ 1.
-  double M = 1.0;
+  double M = m_.market_factor[t];  // market shocks multiply M_t
   if constexpr (!kMeanField) {
     market_x_ = market::cycle_step(p, market_x_, p.macro_sd > 0.0 ? market_stream_.normal() : 0.0);
-    M = std::exp(market_x_);
+    M *= std::exp(market_x_);
+  }
+  // Shocks of the week: a strategy shift sets F̄ before §3.1's fit step, a
+  // competitor push sets κ from this week on, a departure happens in §3.4.
+  for (const Model::WeekShock& sh : m_.shocks_by_week[t]) {
+    if (sh.type == Shock::Type::strategy_shift) fit_target_[sh.account] = sh.value;
+    if (sh.type == Shock::Type::competitor) competitor_[sh.account] = sh.value;
+    if (sh.type == Shock::Type::contact_leaves) forced_leave_[sh.contact] = 1;
   }
 
   double week_sum[kNumMetrics] = {};
@@ -308,7 +321,7 @@ void Replication::step(int t, const RecordTargets& out) {
     // decisions due this week
     double revenue = 0.0, gp = 0.0, wins = 0.0, direct = 0.0, decided = 0.0;
     if (book_[a].has_due(t)) {
-      const double p_win = pipeline::win_probability(p, idx, O, F, Q, m_.competitor_strength[a]);
+      const double p_win = pipeline::win_probability(p, idx, O, F, Q, competitor_[a]);
       const double margin = pipeline::margin(p, idx.tech_lead);
       const double p_circle = (agreement_left_[a] > 0 && K >= 0.0) ? p.agreement_circled : 0.0;
       book_[a].decide_due(t, [&](const pipeline::Deal& d) {

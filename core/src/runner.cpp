@@ -104,7 +104,7 @@ class ParallelRun {
 class Runner {
  public:
   Runner(const Model& m, const Policy& policy, const RunOptions& o)
-      : m_(m), policy_(policy), o_(o), focus_(policy.contact_focus()) {
+      : m_(m), policy_(policy), o_(o) {
     R_ = o.mode == Mode::mean_field ? 1 : o.replications;
     H_ = m.horizon_weeks;
     A_ = m.n_accounts;
@@ -234,7 +234,7 @@ class Runner {
           policy_.decide(obs, alloc);
           decide_and_fit(r, e, obs, 0, alloc, rep.jic_running(), thread);
           add_allocation(*sums, e, alloc);
-          rep.begin_epoch(t0, alloc, focus_);
+          rep.begin_epoch(t0, alloc, policy_.contact_focus(t0));
           for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
           progress.fetch_add(1, std::memory_order_relaxed);
         }
@@ -283,7 +283,7 @@ class Runner {
           const std::span<double> row(alloc.data() + static_cast<std::size_t>(r) * row_size, row_size);
           decide_and_fit(r, e, obs, static_cast<int>(r), row, rep.jic_running(), thread);
           add_allocation(s, e, row);
-          rep.begin_epoch(t0, row, focus_);
+          rep.begin_epoch(t0, row, policy_.contact_focus(t0));
           const RecordTargets out = targets_for(r, totals[static_cast<std::size_t>(r)].data(), thread);
           for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
           progress.fetch_add(1, std::memory_order_relaxed);
@@ -337,7 +337,6 @@ class Runner {
   const Model& m_;
   const Policy& policy_;
   const RunOptions& o_;
-  const std::vector<double>& focus_;
   std::int64_t R_ = 0, n_blocks_ = 0;
   int H_ = 0, A_ = 0, E_ = 0, threads_ = 1;
   RunResult res_;

@@ -318,7 +318,7 @@ void string_field(const json& obj, std::string_view key, const std::string& path
 const Keys kTopKeys{"name",      "horizon_weeks", "decision_interval_weeks",
                    "seed",      "accounts",      "resources",
                    "costs",     "params",        "tiering",
-                   "policy"};
+                   "shocks",    "policy"};
 const Keys kAccountKeys{"id",       "name",
                        "wallet",   "wallet_growth",
                        "staff",    "fit",
@@ -672,8 +672,42 @@ PolicySpec parse_policy(const json& j, const std::vector<Account>& accounts,
     p.type = PolicySpec::Type::static_;
   } else if (type->is_string() && type->get_ref<const std::string&>() == "tiered") {
     p.type = PolicySpec::Type::tiered;
+  } else if (type->is_string() && type->get_ref<const std::string&>() == "schedule") {
+    p.type = PolicySpec::Type::schedule;
   } else {
-    ctx.add(tpath, "must be one of static, tiered, got " + show(*type));
+    ctx.add(tpath, "must be one of static, tiered, schedule, got " + show(*type));
+    return p;
+  }
+
+  if (p.type == PolicySpec::Type::schedule) {
+    check_keys(j, path, Keys{"type", "phases"}, ctx);
+    const std::string pp = key_path(path, "phases");
+    const json* phases = find(j, "phases");
+    if (!phases) {
+      ctx.add(pp, "required");
+      return p;
+    }
+    if (!expect_list(*phases, pp, ctx)) return p;
+    if (phases->empty()) ctx.add(pp, "must not be empty");
+    for (std::size_t i = 0; i < phases->size(); ++i) {
+      const std::string ip = idx_path(pp, i);
+      const json& ph = (*phases)[i];
+      if (!expect_object(ph, ip, ctx)) continue;
+      check_keys(ph, ip, Keys{"from_week", "policy"}, ctx);
+      SchedulePhase phase;
+      int_field(ph, "from_week", ip, ctx, phase.from_week, 0, true);
+      if (const json* sub = find(ph, "policy"))
+        phase.policy = parse_policy(*sub, accounts, key_path(ip, "policy"), ctx);
+      else
+        ctx.add(key_path(ip, "policy"), "required");
+      if (i == 0 && phase.from_week != 0)
+        ctx.add(key_path(ip, "from_week"), "the first phase must start at week 0, got " + std::to_string(phase.from_week));
+      if (i > 0 && !p.phases.empty() && phase.from_week <= p.phases.back().from_week)
+        ctx.add(key_path(ip, "from_week"), "must be after the previous phase's " +
+                                               std::to_string(p.phases.back().from_week) + ", got " +
+                                               std::to_string(phase.from_week));
+      p.phases.push_back(std::move(phase));
+    }
     return p;
   }
 
@@ -764,6 +798,140 @@ json role_to_json(Role r) {
   return static_cast<int>(r);  // invalid; parsing it back reports it
 }
 
+// ---- shocks ------------------------------------------------------------------
+
+const Account* find_account(const std::vector<Account>& accounts, const std::string& id) {
+  for (const auto& a : accounts)
+    if (a.id == id) return &a;
+  return nullptr;
+}
+
+std::vector<Shock> parse_shocks(const json& j, const std::vector<Account>& accounts, int horizon,
+                                const std::string& path, Ctx& ctx) {
+  std::vector<Shock> shocks;
+  if (!expect_list(j, path, ctx)) return shocks;
+  Keys type_names(kShockTypeNames.begin(), kShockTypeNames.end());
+  Keys account_ids;
+  for (const auto& a : accounts) account_ids.push_back(a.id);
+  const std::int64_t last_week = std::max(0, horizon - 1);
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = idx_path(path, i);
+    const json& e = j[i];
+    if (!expect_object(e, p, ctx)) continue;
+    Shock sh;
+    const json* type = find(e, "type");
+    if (!type) {
+      ctx.add(key_path(p, "type"), "required");
+      continue;
+    }
+    int t = -1;
+    for (std::size_t k = 0; k < type_names.size(); ++k)
+      if (type->is_string() && type->get_ref<const std::string&>() == type_names[k]) t = static_cast<int>(k);
+    if (t < 0) {
+      ctx.add(key_path(p, "type"), type->is_string()
+                                       ? unknown_message("shock type", "types", type->get<std::string>(), type_names)
+                                       : "must be one of " + std::string("market, contact_leaves, strategy_shift, competitor") +
+                                             ", got " + show(*type));
+      continue;
+    }
+    sh.type = static_cast<Shock::Type>(t);
+    auto week_field = [&](std::string_view key, int& out) {
+      const json* v = find(e, key);
+      const std::string kp = key_path(p, key);
+      if (!v) {
+        ctx.add(kp, "required");
+        return;
+      }
+      if (auto x = read_integer(*v, kp, ctx, 0, std::numeric_limits<int>::max())) {
+        if (*x > last_week)
+          ctx.add(kp, "must be < horizon_weeks (" + std::to_string(horizon) + "), got " + std::to_string(*x));
+        out = static_cast<int>(*x);
+      }
+    };
+    const Account* account = nullptr;
+    auto account_field = [&] {
+      string_field(e, "account", p, ctx, sh.account);
+      if (!find(e, "account")) {
+        ctx.add(key_path(p, "account"), "required");
+      } else if (!sh.account.empty()) {
+        account = find_account(accounts, sh.account);
+        if (!account) ctx.add(key_path(p, "account"), unknown_message("account id", "ids", sh.account, account_ids, 20));
+      }
+    };
+    switch (sh.type) {
+      case Shock::Type::market:
+        check_keys(e, p, Keys{"type", "from_week", "to_week", "factor"}, ctx);
+        week_field("from_week", sh.from_week);
+        week_field("to_week", sh.to_week);
+        number_field(e, "factor", p, ctx, sh.factor, check_positive, true);
+        if (find(e, "from_week") && find(e, "to_week") && sh.to_week < sh.from_week)
+          ctx.add(key_path(p, "to_week"), "must be >= from_week (" + std::to_string(sh.from_week) + "), got " +
+                                              std::to_string(sh.to_week));
+        break;
+      case Shock::Type::contact_leaves:
+        check_keys(e, p, Keys{"type", "account", "contact", "week"}, ctx);
+        account_field();
+        week_field("week", sh.week);
+        string_field(e, "contact", p, ctx, sh.contact);
+        if (!find(e, "contact")) {
+          ctx.add(key_path(p, "contact"), "required");
+        } else if (account) {
+          Keys ids;
+          for (const auto& c : account->contacts) ids.push_back(c.id);
+          if (std::find(ids.begin(), ids.end(), sh.contact) == ids.end())
+            ctx.add(key_path(p, "contact"), ids.empty() ? "unknown contact id; account " + quote(account->id) + " has no contacts"
+                                                        : unknown_message("contact id", "ids", sh.contact, ids, 20));
+        }
+        break;
+      case Shock::Type::strategy_shift:
+        check_keys(e, p, Keys{"type", "account", "week", "fit_target"}, ctx);
+        account_field();
+        week_field("week", sh.week);
+        number_field(e, "fit_target", p, ctx, sh.fit_target, check_unit, true);
+        break;
+      case Shock::Type::competitor:
+        check_keys(e, p, Keys{"type", "account", "from_week", "strength"}, ctx);
+        account_field();
+        week_field("from_week", sh.from_week);
+        number_field(e, "strength", p, ctx, sh.strength, check_unit, true);
+        break;
+    }
+    shocks.push_back(std::move(sh));
+  }
+  return shocks;
+}
+
+json shocks_to_json(const std::vector<Shock>& shocks) {
+  json out = json::array();
+  for (const auto& sh : shocks) {
+    json e = {{"type", kShockTypeNames[static_cast<int>(sh.type)]}};
+    switch (sh.type) {
+      case Shock::Type::market:
+        e["from_week"] = sh.from_week;
+        e["to_week"] = sh.to_week;
+        e["factor"] = sh.factor;
+        break;
+      case Shock::Type::contact_leaves:
+        e["account"] = sh.account;
+        e["contact"] = sh.contact;
+        e["week"] = sh.week;
+        break;
+      case Shock::Type::strategy_shift:
+        e["account"] = sh.account;
+        e["week"] = sh.week;
+        e["fit_target"] = sh.fit_target;
+        break;
+      case Shock::Type::competitor:
+        e["account"] = sh.account;
+        e["from_week"] = sh.from_week;
+        e["strength"] = sh.strength;
+        break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 void throw_if_problems(Ctx& ctx) {
   if (!ctx.problems.empty()) throw ScenarioError(std::move(ctx.problems));
 }
@@ -813,6 +981,7 @@ Scenario scenario_from_json(const json& j) {
   if (const json* c = find(j, "costs")) parse_table(*c, "costs", ctx, s.costs, cost_table());
   if (const json* p = find(j, "params")) parse_table(*p, "params", ctx, s.params, param_table());
   if (const json* t = find(j, "tiering")) s.tiering = parse_tiering(*t, "tiering", ctx);
+  if (const json* sh = find(j, "shocks")) s.shocks = parse_shocks(*sh, s.accounts, s.horizon_weeks, "shocks", ctx);
   if (const json* p = find(j, "policy"); p && !p->is_null())
     s.policy = parse_policy(*p, s.accounts, "policy", ctx);
 
@@ -872,6 +1041,7 @@ json scenario_to_json(const Scenario& s) {
   j["costs"] = table_to_json(s.costs, cost_table());
   j["params"] = table_to_json(s.params, param_table());
   j["tiering"] = tiering_to_json(s.tiering);
+  j["shocks"] = shocks_to_json(s.shocks);
   if (s.policy) j["policy"] = policy_to_json(*s.policy);
   return j;
 }
@@ -885,7 +1055,12 @@ PolicySpec policy_from_json(const json& j, const Scenario& s, const std::string&
 
 json policy_to_json(const PolicySpec& p) {
   json j = json::object();
-  if (p.type == PolicySpec::Type::static_) {
+  if (p.type == PolicySpec::Type::schedule) {
+    j["type"] = "schedule";
+    json phases = json::array();
+    for (const auto& ph : p.phases) phases.push_back({{"from_week", ph.from_week}, {"policy", policy_to_json(ph.policy)}});
+    j["phases"] = std::move(phases);
+  } else if (p.type == PolicySpec::Type::static_) {
     j["type"] = "static";
     j["default"] = entry_to_json(p.default_entry);
     j["tiers"] = entries_to_json(p.tier_entries);

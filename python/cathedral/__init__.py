@@ -8,6 +8,7 @@ alignment) and what each plan of effort yields. See MODEL.md for the model.
     res.kpis()
 """
 from . import policies
+from .policies import Observation, PolicyError
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
 from .results import Results
@@ -16,6 +17,6 @@ from .simulation import METRICS, FLOWS, STATES, simulate
 
 __all__ = [
     "Scenario", "simulate", "Results", "policies", "generate_portfolio",
-    "ScenarioError", "ResourceError", "METRICS", "FLOWS", "STATES",
+    "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
 __version__ = "0.1.0"

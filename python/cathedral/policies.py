@@ -10,16 +10,23 @@ An allocation is a dict of the MODEL.md §3.0 fields; missing fields are 0 / Fal
 """
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+import numpy as np
 
 ALLOCATION_FIELDS = ("social_hours", "value_hours", "visits", "service_hours",
                      "benchmarking", "exec_visits", "pursue_agreement", "jic")
 TIER_KEYS = ("S", "A", "B", "C", "cash_flow")
 
 
+class PolicyError(ValueError):
+    """A Python policy returned something that is not a valid allocation."""
+
+
 class Policy:
-    """A policy spec, validated against the scenario when it is simulated."""
+    """A policy; static and tiered ones are specs validated against the scenario when simulated."""
 
     def __init__(self, spec: Mapping[str, Any]):
         self.spec = dict(spec)
@@ -29,7 +36,11 @@ class Policy:
         return self.spec.get("type", "?")
 
     def to_dict(self) -> dict:
+        """The JSON form, as a scenario's `policy` field holds it."""
         return json.loads(json.dumps(self.spec))
+
+    def _tree(self, scenario):
+        return self.spec
 
     def __repr__(self) -> str:
         return f"<Policy {self.type}: {json.dumps(self.spec)[:120]}>"
@@ -69,12 +80,177 @@ def tiered(templates: Mapping[str, Mapping]) -> Policy:
     return Policy({"type": "tiered", "templates": _mapping(templates, "templates")})
 
 
-def as_spec(policy) -> dict | None:
-    """A Policy, a policy dict or None, as the spec dict the engine parses."""
+class Observation:
+    """What a Python policy sees at a decision epoch, for all replications at once.
+
+    Per-account fields are numpy arrays of shape (replications, accounts):
+    `wallet` (W), `fit` (F), `coverage` (C), `satisfaction` (Q), `org` (O),
+    `support` (K, influence-weighted), `intimacy` (Ī), `agreement_weeks_left`,
+    `jic` (1 while a centre runs), `revenue_to_date`, `gross_profit_to_date`,
+    `pipeline_value` (open deals), `tier` (codes 0–3 for `tier_labels` S, A, B, C),
+    `cash_flow` (bool). `nine_grid` is (replications, accounts, 9): key contacts
+    per cell, cells named in `grid_cells` (intimacy/support). Scalars: `epoch`,
+    `week`, `n_replications`, `n_accounts`; `replication` holds each row's
+    replication number; `account_ids`; `resources` (AM hours per week, executive
+    days and budget per year available).
+    """
+
+    tier_labels = ("S", "A", "B", "C")
+
+    def __init__(self, raw: dict, account_ids: list[str]):
+        from . import _core
+
+        self.grid_cells = tuple(_core.GRID_CELLS)
+        self.account_ids = list(account_ids)
+        for key, value in raw.items():
+            setattr(self, key, value)
+        self.cash_flow = self.cash_flow.astype(bool)
+        self.n_replications, self.n_accounts = self.tier.shape
+
+    def tier_label(self):
+        """Tier labels as strings (replications × accounts): S, A, B, C or cash_flow."""
+        labels = np.array(self.tier_labels + ("cash_flow",), dtype=object)
+        return labels[np.where(self.cash_flow, 4, self.tier)]
+
+    def __repr__(self) -> str:
+        return (f"<Observation epoch {self.epoch} (week {self.week}): "
+                f"{self.n_replications} replications × {self.n_accounts} accounts>")
+
+
+_BOOL_FIELDS = ("pursue_agreement", "jic")
+
+
+class _Decider:
+    """Calls the user's function and turns its mapping into the engine's array."""
+
+    def __init__(self, fn, account_ids):
+        self.fn = fn
+        self.account_ids = list(account_ids)
+
+    def __call__(self, raw: dict) -> np.ndarray:
+        obs = Observation(raw, self.account_ids)
+        R, A = obs.n_replications, obs.n_accounts
+        where = f"python policy at epoch {obs.epoch} (week {obs.week})"
+        result = self.fn(obs)
+        if not isinstance(result, Mapping):
+            raise PolicyError(f"{where}: must return a mapping of allocation fields to arrays, "
+                              f"got {type(result).__name__}")
+        out = np.zeros((R, A, len(ALLOCATION_FIELDS)))
+        for key, value in result.items():
+            if key not in ALLOCATION_FIELDS:
+                hint = difflib.get_close_matches(str(key), ALLOCATION_FIELDS, n=1)
+                raise PolicyError(f"{where}: {key!r} is not an allocation field"
+                                  + (f'; did you mean "{hint[0]}"?' if hint else "")
+                                  + f"; fields are: {', '.join(ALLOCATION_FIELDS)}")
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise PolicyError(f"{where}: {key}: must be numbers, got {type(value).__name__}") from None
+            if arr.shape not in ((), (A,), (R, A)):
+                raise PolicyError(f"{where}: {key}: shape {arr.shape} must be (accounts,) = ({A},) "
+                                  f"or (replications, accounts) = ({R}, {A})")
+            if not np.all(np.isfinite(arr)):
+                raise PolicyError(f"{where}: {key}: must be finite numbers, got {arr[~np.isfinite(arr)].flat[0]}")
+            if np.any(arr < 0):
+                raise PolicyError(f"{where}: {key}: must be >= 0, got {arr[arr < 0].flat[0]}")
+            if key in _BOOL_FIELDS and np.any((arr != 0) & (arr != 1)):
+                raise PolicyError(f"{where}: {key}: must be True/False (or 1/0), got {arr[(arr != 0) & (arr != 1)].flat[0]}")
+            out[:, :, ALLOCATION_FIELDS.index(key)] = np.broadcast_to(arr, (R, A))
+        return out
+
+
+class PythonPolicy(Policy):
+    def __init__(self, fn: Callable):
+        if not callable(fn):
+            raise TypeError(f"policies.python: fn must be callable, got {type(fn).__name__}")
+        super().__init__({"type": "python", "function": getattr(fn, "__qualname__", repr(fn))})
+        self.fn = fn
+
+    def to_dict(self) -> dict:
+        raise ValueError("a python policy has no JSON form; save the function's code instead")
+
+    def _tree(self, scenario):
+        return ("python", _Decider(self.fn, scenario.account_ids))
+
+
+def python(fn: Callable[[Observation], Mapping]) -> Policy:
+    """A policy written in Python (MODEL.md §5).
+
+    `fn(obs)` is called once per decision epoch with the Observation of all
+    replications at once and returns a mapping of allocation fields to arrays
+    of shape (accounts,) or (replications, accounts), or scalars; missing
+    fields are 0 / False. A bad field, shape or value raises PolicyError naming
+    the field and the epoch; an exception inside fn propagates with its traceback.
+    """
+    return PythonPolicy(fn)
+
+
+class SchedulePolicy(Policy):
+    def __init__(self, phases: list[tuple[int, Policy]]):
+        self.phases = phases
+        spec_phases = []
+        for week, p in phases:
+            spec = p.spec if isinstance(p, Policy) else dict(p)
+            spec_phases.append({"from_week": week, "policy": spec})
+        super().__init__({"type": "schedule", "phases": spec_phases})
+
+    def _json_only(self) -> bool:
+        return all(not isinstance(p, (PythonPolicy, SchedulePolicy)) or
+                   (isinstance(p, SchedulePolicy) and p._json_only()) for _, p in self.phases)
+
+    def to_dict(self) -> dict:
+        if not self._json_only():
+            raise ValueError("a schedule with a python policy has no JSON form")
+        return super().to_dict()
+
+    def _tree(self, scenario):
+        if self._json_only():
+            return self.spec
+        return ("schedule", [(week, as_tree(p, scenario)) for week, p in self.phases])
+
+
+def schedule(phases: Mapping[int, Any]) -> Policy:
+    """Plans that take over at given weeks, e.g. `schedule({0: plan_a, 52: plan_b})`.
+
+    A switch takes effect at the first decision epoch at or after its week;
+    the first plan must start at week 0.
+    """
+    if not isinstance(phases, Mapping) or not phases:
+        raise ValueError("policies.schedule: phases must be a non-empty dict {from_week: policy}")
+    items = []
+    for week, p in phases.items():
+        if isinstance(week, bool) or not isinstance(week, int) or week < 0:
+            raise ValueError(f"policies.schedule: week {week!r} must be an integer >= 0")
+        if not isinstance(p, (Policy, Mapping)):
+            raise TypeError(f"policies.schedule: the plan for week {week} must be a Policy or a dict, "
+                            f"got {type(p).__name__}")
+        items.append((week, p))
+    items.sort(key=lambda x: x[0])
+    if items[0][0] != 0:
+        raise ValueError(f"policies.schedule: the first plan must start at week 0, got {items[0][0]}")
+    return SchedulePolicy(items)
+
+
+class _LayerMix(Policy):
+    """Each layer's allocation fields from `with_` where chosen, else from `base` (for attribution)."""
+
+    def __init__(self, base, with_, layers: tuple[bool, bool, bool]):
+        super().__init__({"type": "layer_mix", "layers": list(layers)})
+        self.base, self.with_, self.layers = base, with_, tuple(bool(x) for x in layers)
+
+    def to_dict(self) -> dict:
+        raise ValueError("a layer mix has no JSON form")
+
+    def _tree(self, scenario):
+        return ("mix", as_tree(self.base, scenario), as_tree(self.with_, scenario), self.layers)
+
+
+def as_tree(policy, scenario):
+    """A Policy, a policy dict or None, as what the engine takes."""
     if policy is None:
         return None
     if isinstance(policy, Policy):
-        return policy.spec
+        return policy._tree(scenario)
     if isinstance(policy, Mapping):
         return dict(policy)
     raise TypeError(f"policy: must be a cathedral.policies.Policy, a dict or None, got {type(policy).__name__}")

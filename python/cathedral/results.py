@@ -16,14 +16,14 @@ class Results:
     """What simulate() returns. Means are over replications; with
     mode="mean_field" there is one deterministic replication (no standard errors)."""
 
-    def __init__(self, raw: dict, scenario):
+    def __init__(self, raw: dict, scenario, policy=None):
         self._raw = raw
         self.scenario = scenario
         self.replications: int = raw["replications"]
         self.seed: int = raw["seed"]
         self.mode: str = raw["mode"]
         self.horizon_weeks: int = raw["horizon_weeks"]
-        self.policy: dict = raw["policy"]
+        self.policy = policy  # the Policy (or dict) that was simulated
         self.account_ids = scenario.account_ids
         self._kpi_names = list(raw["kpi_names"])
 
@@ -168,7 +168,7 @@ class Results:
     def plot_fan(self, metric: str = "revenue", ax=None, label: str | None = None):
         from .plots import fan_chart
 
-        return fan_chart({label or self.policy.get("type", "plan"): self}, metric=metric, ax=ax)
+        return fan_chart({label or "plan": self}, metric=metric, ax=ax)
 
     def plot_nine_grid(self, week: int = -1, ax=None):
         from .plots import nine_grid_plot

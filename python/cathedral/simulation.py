@@ -7,7 +7,7 @@ import time
 from typing import Callable, Iterable
 
 from . import _core
-from .policies import as_spec
+from .policies import as_tree
 from .results import Results
 from .scenario import Scenario
 
@@ -106,9 +106,9 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     elif progress is True:
         monitor = _Progress(f"simulate {scenario.name}", delay=0.0)
     try:
-        raw = _core.simulate(scenario._core, as_spec(policy), replications, seed, mode, threads,
+        raw = _core.simulate(scenario._core, as_tree(policy, scenario), replications, seed, mode, threads,
                              keep_names, bool(strict), monitor)
     finally:
         if isinstance(monitor, _Progress):
             monitor.close()
-    return Results(raw, scenario)
+    return Results(raw, scenario, policy if policy is not None else scenario.policy)

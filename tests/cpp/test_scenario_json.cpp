@@ -1038,7 +1038,7 @@ TEST(ScenarioPolicy, Type) {
   const Scenario s = policy_base();
   EXPECT_EQ(policy_problems_of(json::object(), s), std::vector<std::string>{"policy.type: required"});
   EXPECT_EQ(policy_problems_of(json{{"type", "greedy"}}, s),
-            std::vector<std::string>{"policy.type: must be one of static, tiered, got \"greedy\""});
+            std::vector<std::string>{"policy.type: must be one of static, tiered, schedule, got \"greedy\""});
   EXPECT_EQ(policy_problems_of(json{{"type", "static"}, {"tiers", {{"D", json::object()}}}}, s),
             std::vector<std::string>{"policy.tiers.D: unknown key; did you mean \"S\"?"});
 }

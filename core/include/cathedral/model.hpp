@@ -49,6 +49,16 @@ struct Model {
   std::vector<int> listed_begin;  // n_accounts + 1
   std::vector<ListedDeal> listed_deals;
 
+  // shocks, by week
+  struct WeekShock {
+    Shock::Type type;
+    int account;     // index
+    int contact;     // flattened contact index (contact_leaves)
+    double value;    // fit_target or strength
+  };
+  std::vector<double> market_factor;                 // horizon: multiplies M_t
+  std::vector<std::vector<WeekShock>> shocks_by_week;  // horizon
+
   int contacts_of(int a) const { return contact_begin[a + 1] - contact_begin[a]; }
   int account_index(const std::string& id) const;  // -1 when absent
   int epoch_start(int epoch) const { return epoch * decision_interval_weeks; }

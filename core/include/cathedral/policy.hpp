@@ -2,6 +2,7 @@
 // the built-in `static` and `tiered` policies.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -46,15 +47,50 @@ class Policy {
   // bools as 0/1). Must be safe to call from several threads at once unless
   // needs_all_replications() is true.
   virtual void decide(const Observation& obs, std::span<double> out) const = 0;
-  // φ_k: the share of an account's key hours each contact gets, flattened
-  // like Model's contacts; normalised within each account.
-  virtual const std::vector<double>& contact_focus() const = 0;
+  // φ_k for the epoch starting at `week`: the share of an account's key hours
+  // each contact gets, flattened like Model's contacts; normalised per account.
+  virtual const std::vector<double>& contact_focus(int week) const = 0;
+};
+
+// The allocation fields of each layer (attribution switches them as a group):
+// key = social and value hours (and contact focus), broad = visits and
+// service hours, organisational = benchmarking, executive visits, agreements
+// and joint innovation centres.
+enum class Layer : int { key = 0, broad = 1, org = 2 };
+inline constexpr std::array<const char*, 3> kLayerNames{"key", "broad", "org"};
+Layer layer_of(AllocField field);
+
+// Takes each layer's fields from `with` where `use_with[layer]`, else from `base`.
+class LayerMixPolicy final : public Policy {
+ public:
+  LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with, std::array<bool, 3> use_with);
+  bool needs_all_replications() const override;
+  void decide(const Observation& obs, std::span<double> out) const override;
+  const std::vector<double>& contact_focus(int week) const override;
+
+ private:
+  std::shared_ptr<const Policy> base_, with_;
+  std::array<bool, 3> use_with_;
+};
+
+// Switches between policies at given weeks: the phase with the latest
+// from_week at or before the epoch's week decides.
+class SchedulePolicy final : public Policy {
+ public:
+  explicit SchedulePolicy(std::vector<std::pair<int, std::shared_ptr<const Policy>>> phases);
+  bool needs_all_replications() const override;
+  void decide(const Observation& obs, std::span<double> out) const override;
+  const std::vector<double>& contact_focus(int week) const override;
+
+ private:
+  const Policy& at(int week) const;
+  std::vector<std::pair<int, std::shared_ptr<const Policy>>> phases_;
 };
 
 // Merge a chain of entries (later ones override earlier ones) into a full
 // allocation row of kNumAllocFields values.
 std::vector<double> resolve_entries(std::initializer_list<const AllocationEntry*> chain);
 
-std::unique_ptr<Policy> make_policy(const PolicySpec& spec, const Model& model);
+std::shared_ptr<const Policy> make_policy(const PolicySpec& spec, const Model& model);
 
 }  // namespace cathedral

@@ -75,10 +75,12 @@ class Replication {
   std::vector<pipeline::Book> book_;
   std::vector<double> gp_due_;  // accounts × (D+1): gross profit awaiting payment
   std::vector<double> revenue_to_date_, gp_to_date_;
+  std::vector<double> competitor_;  // κ: changed by competitor shocks
 
   // contacts
   std::vector<double> intimacy_, support_;
   std::vector<std::int64_t> next_leave_;
+  std::vector<std::uint8_t> forced_leave_;  // a contact_leaves shock this week
   std::vector<Stream> turnover_stream_;
 
   // the epoch's plan: responses are constant between decision epochs

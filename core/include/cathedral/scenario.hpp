@@ -110,9 +110,11 @@ struct AllocationEntry {
   std::optional<std::map<std::string, double>> contact_focus;
 };
 
-// MODEL.md §5: the built-in policies.
+struct SchedulePhase;
+
+// MODEL.md §5: the built-in policies, and a schedule of them over time.
 struct PolicySpec {
-  enum class Type { static_, tiered };
+  enum class Type { static_, tiered, schedule };
   Type type = Type::static_;
   // static
   AllocationEntry default_entry;
@@ -120,7 +122,32 @@ struct PolicySpec {
   std::map<std::string, AllocationEntry> account_entries;  // by account id
   // tiered: templates by S, A, B, C (required) and cash_flow (optional)
   std::map<std::string, AllocationEntry> templates;
+  // schedule: phases by increasing from_week, the first at week 0; a phase
+  // takes over at the first decision epoch at or after its from_week.
+  std::vector<SchedulePhase> phases;
 };
+
+struct SchedulePhase {
+  int from_week = 0;
+  PolicySpec policy;
+};
+
+// Events imposed on a scenario (what-if shocks).
+struct Shock {
+  enum class Type { market, contact_leaves, strategy_shift, competitor };
+  Type type = Type::market;
+  // market: M_t is multiplied by `factor` for from_week <= t <= to_week
+  int from_week = 0, to_week = 0;
+  double factor = 1.0;
+  // contact_leaves: the contact departs in `week` (a successor takes over, §3.4)
+  // strategy_shift: F̄ becomes `fit_target` in `week`
+  // competitor: κ becomes `strength` from `from_week` on
+  std::string account, contact;
+  int week = 0;
+  double fit_target = 0.0;
+  double strength = 0.0;
+};
+inline constexpr std::array<const char*, 4> kShockTypeNames{"market", "contact_leaves", "strategy_shift", "competitor"};
 
 struct Scenario {
   std::string name = "scenario";
@@ -132,6 +159,7 @@ struct Scenario {
   Costs costs;
   Params params;
   Tiering tiering;
+  std::vector<Shock> shocks;
   std::optional<PolicySpec> policy;
 };
 
