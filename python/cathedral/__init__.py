@@ -7,7 +7,9 @@ alignment) and what each plan of effort yields. See MODEL.md for the model.
     res = cathedral.simulate(scn, cathedral.policies.tiered({...}), replications=1000)
     res.kpis()
 """
-from . import policies
+from . import policies, shocks
+from .attribute import Attribution, attribute
+from .compare import Comparison, compare
 from .policies import Observation, PolicyError
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
@@ -16,7 +18,8 @@ from .scenario import Scenario
 from .simulation import METRICS, FLOWS, STATES, simulate
 
 __all__ = [
-    "Scenario", "simulate", "Results", "policies", "generate_portfolio",
+    "Scenario", "simulate", "Results", "policies", "shocks", "compare", "Comparison", "attribute",
+    "Attribution", "generate_portfolio",
     "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
 __version__ = "0.1.0"

@@ -84,9 +84,107 @@ class Scenario:
         frame["tier"] = pd.Series(self.initial_tiers())
         return frame
 
+    # --- editing: each returns a new, validated scenario -------------------
+    def _edited(self, edit) -> "Scenario":
+        data = self.to_dict()
+        edit(data)
+        return Scenario.from_dict(data)
+
+    def with_params(self, **params) -> "Scenario":
+        """A copy with parameters of MODEL.md §9 changed, e.g. `with_params(coverage_gain=0.06)`."""
+        return self._edited(lambda d: d["params"].update(params))
+
+    def with_costs(self, **costs) -> "Scenario":
+        """A copy with unit costs changed, e.g. `with_costs(visit_money=0.1)`."""
+        return self._edited(lambda d: d["costs"].update(costs))
+
+    def with_resources(self, **resources) -> "Scenario":
+        """A copy with resources changed, e.g. `with_resources(account_managers=15)`."""
+        return self._edited(lambda d: d["resources"].update(resources))
+
+    def with_settings(self, **settings) -> "Scenario":
+        """A copy with top-level settings changed: name, horizon_weeks, decision_interval_weeks, seed."""
+        allowed = ("name", "horizon_weeks", "decision_interval_weeks", "seed")
+        for key in settings:
+            if key not in allowed:
+                raise ValueError(f"with_settings: {key!r} is not a setting; settings are: {', '.join(allowed)}")
+        return self._edited(lambda d: d.update(settings))
+
+    def with_policy(self, policy) -> "Scenario":
+        """A copy whose `policy` is `policy` (a static, tiered or schedule policy, or None)."""
+        from .policies import Policy
+
+        spec = policy.to_dict() if isinstance(policy, Policy) else policy
+
+        def edit(d):
+            d.pop("policy", None)
+            if spec is not None:
+                d["policy"] = spec
+
+        return self._edited(edit)
+
+    def with_shocks(self, *shocks, replace: bool = False) -> "Scenario":
+        """A copy with shocks added (or, with replace=True, instead of the present ones).
+        See cathedral.shocks for the four kinds."""
+        items = [dict(s) for s in shocks]
+
+        def edit(d):
+            d["shocks"] = items if replace else d.get("shocks", []) + items
+
+        return self._edited(edit)
+
+    def select(self, ids) -> "Scenario":
+        """A copy with only the accounts in `ids` (in the scenario's order). Policy entries and
+        shocks that name a dropped account are dropped too."""
+        if isinstance(ids, str):
+            ids = [ids]
+        wanted = list(ids)
+        known = self.account_ids
+        for i in wanted:
+            if i not in known:
+                raise ValueError(f"select: unknown account id {i!r}" + _hint(i, known))
+        keep = set(wanted)
+        if not keep:
+            raise ValueError("select: at least one account is needed")
+
+        def edit(d):
+            d["accounts"] = [a for a in d["accounts"] if a["id"] in keep]
+            d["shocks"] = [s for s in d.get("shocks", []) if s.get("account", next(iter(keep))) in keep]
+            if "policy" in d:
+                _drop_accounts(d["policy"], keep)
+
+        return self._edited(edit)
+
+    def replace_account(self, account_id: str, **fields) -> "Scenario":
+        """A copy with fields of one account replaced, e.g. `replace_account("acc-01", wallet=5000)`."""
+        known = self.account_ids
+        if account_id not in known:
+            raise ValueError(f"replace_account: unknown account id {account_id!r}" + _hint(account_id, known))
+
+        def edit(d):
+            for a in d["accounts"]:
+                if a["id"] == account_id:
+                    a.update(fields)
+
+        return self._edited(edit)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Scenario) and self.to_dict() == other.to_dict()
 
     def __repr__(self) -> str:
         return (f"<Scenario {self.name!r}: {self.n_accounts} accounts, {self.horizon_weeks} weeks, "
                 f"decision every {self.decision_interval_weeks} weeks, seed {self.seed}>")
+
+
+def _hint(name: str, candidates) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(candidates), n=1)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def _drop_accounts(policy: dict, keep: set) -> None:
+    if policy.get("type") == "static" and "accounts" in policy:
+        policy["accounts"] = {k: v for k, v in policy["accounts"].items() if k in keep}
+    for phase in policy.get("phases", []):
+        _drop_accounts(phase["policy"], keep)
