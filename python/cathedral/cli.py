@@ -80,6 +80,43 @@ def demo(args) -> int:
     return 0
 
 
+def compare_command(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import cathedral
+    from cathedral.plots import fan_chart
+
+    scenario = cathedral.Scenario.load(args.scenario)
+    plans = json.loads(Path(args.plans).read_text())
+    if not isinstance(plans, dict) or not plans:
+        raise ValueError(f"{args.plans}: must hold a JSON object of named policies")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    comparison = cathedral.compare(scenario, plans, baseline=args.baseline, replications=args.replications,
+                                   seed=args.seed, threads=args.threads,
+                                   progress=False if args.quiet else None)
+    kpis = args.kpis.split(",") if args.kpis else ["revenue", "gross_profit", "contribution", "cash_flow",
+                                                   "win_rate", "share_of_wallet"]
+    table = comparison.table(kpis)
+    print(f"{scenario!r}\n{args.replications} replications per plan, seed {args.seed if args.seed is not None else scenario.seed}; "
+          f"baseline {comparison.baseline!r}; differences are paired (common random numbers), 95 % intervals\n")
+    with pd_options():
+        print(table[["mean", "diff", "diff_ci_low", "diff_ci_high", "p_beats_baseline"]].to_string(
+            float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
+    table.to_csv(out / "comparison.csv")
+    comparison.plot(kpis[:3]).savefig(out / "kpi_distributions.png", dpi=110)
+    fan_chart(comparison.results, metric="revenue").savefig(out / "revenue_fan.png", dpi=110)
+    print(f"\nWrote {out / 'comparison.csv'}, {out / 'kpi_distributions.png'} and {out / 'revenue_fan.png'}")
+    return 0
+
+
+def pd_options():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cathedral", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,10 +128,22 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--scenario", help="a scenario JSON instead of the demo portfolio")
     d.add_argument("--plans", help="a JSON object of named policies instead of the demo plans")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
+    c = sub.add_parser("compare", help="compare named plans on a scenario with paired differences")
+    c.add_argument("scenario", help="scenario JSON file")
+    c.add_argument("plans", help="JSON object {plan name: policy}")
+    c.add_argument("--baseline", help="the plan to compare against (default: the first)")
+    c.add_argument("--out", default="cathedral-compare", help="output folder (default: %(default)s)")
+    c.add_argument("--replications", type=int, default=1000)
+    c.add_argument("--seed", type=int, default=None)
+    c.add_argument("--threads", type=int, default=None)
+    c.add_argument("--kpis", help="comma-separated KPI names")
+    c.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo(args)
+        if args.command == "compare":
+            return compare_command(args)
     except (ValueError, OSError) as e:
         print(f"cathedral: error: {e}", file=sys.stderr)
         return 2
