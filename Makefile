@@ -6,7 +6,7 @@ BUILD       := build/release
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 OUT         ?= out/demo
 
-.PHONY: all deps venv build install demo test test-cpp test-python bench clean
+.PHONY: all deps venv build install demo test test-cpp test-python test-sanitize fuzz bench clean
 
 all: install
 
@@ -36,6 +36,24 @@ test-python: install
 	cd tests/python && ../../$(PYTHON) -m pytest -q -p no:cacheprovider .
 
 test: test-cpp test-python
+
+# The C++ tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B build/asan -DCATHEDRAL_SANITIZE=ON -DCATHEDRAL_BUILD_PYTHON=OFF -DCATHEDRAL_BUILD_BENCH=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build/asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build/asan/tests/cpp/cathedral_tests
+
+# libFuzzer on the scenario loader (needs clang): FUZZ_SECONDS=60 make fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	command -v clang++ >/dev/null || (echo "make fuzz needs clang: apt-get install clang" >&2; exit 1)
+	cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCATHEDRAL_FUZZ=ON -DCATHEDRAL_BUILD_PYTHON=OFF \
+	  -DCATHEDRAL_BUILD_TESTS=OFF -DCATHEDRAL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build/fuzz -j $(JOBS)
+	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/*.json build/fuzz/corpus/
+	build/fuzz/tests/fuzz/fuzz_scenario build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=8192
 
 bench: install
 	CATHEDRAL_WITH_BENCH=1 bash scripts/install-deps.sh
