@@ -72,7 +72,16 @@ def machine_info() -> dict:
         "cathedral": getattr(cathedral, "__version__", None),
         "git_commit": commit,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "load_avg_at_start": load_average(),
     }
+
+
+def load_average():
+    """The 1-minute load average (other processes competing for the cores skew the timings)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def scenarios() -> dict:
@@ -81,22 +90,26 @@ def scenarios() -> dict:
 
 
 def run_once(scenario, mode: str, size: int, threads: int):
-    """One timed unit of work: the wall time and the KPIs of the (last) run."""
+    """One timed unit of work: wall time, process CPU time (all threads) and the KPIs of the (last) run."""
+    cpu = time.process_time()
     start = time.perf_counter()
     if mode == "monte_carlo":
         res = cathedral.simulate(scenario, replications=size, seed=1, mode=mode, threads=threads, progress=False)
     else:
         for _ in range(size):
             res = cathedral.simulate(scenario, seed=1, mode=mode, threads=threads, progress=False)
-    return time.perf_counter() - start, res.kpi_values().to_numpy()
+    wall = time.perf_counter() - start
+    return wall, time.process_time() - cpu, res.kpi_values().to_numpy()
 
 
 def measure(scenario, case: str, mode: str, size: int, threads: int) -> tuple[dict, np.ndarray]:
-    times, kpis = [], None
+    times, cpu_times, kpis = [], [], None
     for _ in range(REPEATS):
-        seconds, kpis = run_once(scenario, mode, size, threads)
+        seconds, cpu_seconds, kpis = run_once(scenario, mode, size, threads)
         times.append(seconds)
+        cpu_times.append(cpu_seconds)
     best = min(times)
+    best_cpu = cpu_times[times.index(best)]
     replications = size if mode == "monte_carlo" else 1
     calls = 1 if mode == "monte_carlo" else size
     account_weeks = scenario.n_accounts * scenario.horizon_weeks * replications * calls
@@ -111,18 +124,23 @@ def measure(scenario, case: str, mode: str, size: int, threads: int) -> tuple[di
         "account_weeks": account_weeks,
         "times_s": times,
         "best_s": best,
+        "cpu_times_s": cpu_times,
+        # CPU seconds per wall second of the best run: about `threads` when every
+        # thread had a core to itself, less when other processes took cores away
+        "cores_busy": best_cpu / best,
         "account_weeks_per_s": account_weeks / best,
         "account_weeks_per_s_per_thread": account_weeks / best / threads,
     }, kpis
 
 
 def table(rows: list[dict]) -> str:
-    head = ("case", "mode", "acc", "weeks", "reps", "calls", "thr", "best s", "acc-wk/s", "per thread", "speed-up",
-            "same")
+    head = ("case", "mode", "acc", "weeks", "reps", "calls", "thr", "best s", "busy", "acc-wk/s", "per thread",
+            "speed-up", "same")
     lines = [head]
     for r in rows:
         lines.append((r["case"], r["mode"], str(r["accounts"]), str(r["weeks"]), str(r["replications"]),
-                      str(r["calls"]), str(r["threads"]), f"{r['best_s']:.3f}", f"{r['account_weeks_per_s']:.3e}",
+                      str(r["calls"]), str(r["threads"]), f"{r['best_s']:.3f}", f"{r['cores_busy']:.2f}",
+                      f"{r['account_weeks_per_s']:.3e}",
                       f"{r['account_weeks_per_s_per_thread']:.3e}",
                       "" if r.get("speedup") is None else f"{r['speedup']:.2f}x",
                       "" if r.get("same_as_1_thread") is None else ("yes" if r["same_as_1_thread"] else "NO")))
@@ -148,6 +166,9 @@ def main(argv=None) -> int:
           f"{info['date']}" + ("; QUICK" if args.quick else ""))
     if info["cores_usable"] and info["cores_usable"] < max(THREADS):
         print(f"warning: only {info['cores_usable']} usable core(s); the 2-thread numbers are not meaningful")
+    if info["load_avg_at_start"] is not None and info["load_avg_at_start"] > 0.5:
+        print(f"warning: load average {info['load_avg_at_start']} at start: other processes are using the cores, "
+              "so the timings (the 2-thread ones above all) will be low and noisy")
 
     scns = scenarios()
     rows = []
@@ -170,6 +191,7 @@ def main(argv=None) -> int:
 
     out = args.out or HERE / "results" / f"engine-{info['date'][:10]}{'-quick' if args.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    info["load_avg_at_end"] = load_average()
     out.write_text(json.dumps({"machine": info, "quick": args.quick, "repeats": REPEATS, "results": rows},
                               indent=2) + "\n")
     print(f"\nwrote {out}")

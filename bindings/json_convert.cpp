@@ -10,9 +10,30 @@ namespace cathedral::bindings {
 
 namespace {
 std::string shown(const std::string& path) { return path.empty() ? "(root)" : path; }
+
+// No scenario nests deeper than a handful of levels; a limit keeps cyclic or
+// absurdly deep input from exhausting the stack.
+constexpr int kMaxDepth = 64;
+
+std::string text(py::handle s, const std::string& path) {
+  try {
+    return s.cast<std::string>();
+  } catch (const py::cast_error&) {
+    PyErr_Clear();
+    throw ScenarioError({shown(path) + ": must be valid text (it cannot be encoded as UTF-8)"});
+  }
+}
+
+nlohmann::json convert(py::handle obj, const std::string& path, int depth);
 }  // namespace
 
-nlohmann::json to_json(py::handle obj, const std::string& path) {
+nlohmann::json to_json(py::handle obj, const std::string& path) { return convert(obj, path, 0); }
+
+namespace {
+nlohmann::json convert(py::handle obj, const std::string& path, int depth) {
+  if (depth > kMaxDepth)
+    throw ScenarioError({shown(path) + ": nested more than " + std::to_string(kMaxDepth) +
+                         " levels deep (a cycle?)"});
   if (obj.is_none()) return nullptr;
   if (py::isinstance<py::bool_>(obj)) return obj.cast<bool>();
   if (py::isinstance<py::int_>(obj)) {
@@ -28,14 +49,17 @@ nlohmann::json to_json(py::handle obj, const std::string& path) {
     throw ScenarioError({shown(path) + ": integer out of range, got " + py::str(obj).cast<std::string>()});
   }
   if (py::isinstance<py::float_>(obj)) return obj.cast<double>();
-  if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
-  if (py::isinstance<py::dict>(obj)) {
+  if (py::isinstance<py::str>(obj)) return text(obj, path);
+  static const py::handle mapping_type = py::object(py::module_::import("collections.abc").attr("Mapping")).release();
+  if (py::isinstance<py::dict>(obj) || py::isinstance(obj, mapping_type)) {
     nlohmann::json out = nlohmann::json::object();
-    for (auto item : py::reinterpret_borrow<py::dict>(obj)) {
-      if (!py::isinstance<py::str>(item.first))
-        throw ScenarioError({shown(path) + ": keys must be strings, got " + py::repr(item.first).cast<std::string>()});
-      const std::string key = item.first.cast<std::string>();
-      out[key] = to_json(item.second, path.empty() ? key : path + "." + key);
+    py::object items = py::reinterpret_borrow<py::object>(obj).attr("items")();
+    for (auto item : items) {
+      auto pair = py::reinterpret_borrow<py::tuple>(item);
+      if (!py::isinstance<py::str>(pair[0]))
+        throw ScenarioError({shown(path) + ": keys must be strings, got " + py::repr(pair[0]).cast<std::string>()});
+      const std::string key = text(pair[0], path);
+      out[key] = convert(pair[1], path.empty() ? key : path + "." + key, depth + 1);
     }
     return out;
   }
@@ -43,16 +67,17 @@ nlohmann::json to_json(py::handle obj, const std::string& path) {
     nlohmann::json out = nlohmann::json::array();
     std::size_t i = 0;
     for (auto item : obj) {
-      out.push_back(to_json(item, path + "[" + std::to_string(i) + "]"));
+      out.push_back(convert(item, path + "[" + std::to_string(i) + "]", depth + 1));
       ++i;
     }
     return out;
   }
   // numpy scalars and arrays, and anything else list-like of numbers
-  if (py::hasattr(obj, "tolist")) return to_json(obj.attr("tolist")(), path);
+  if (py::hasattr(obj, "tolist")) return convert(obj.attr("tolist")(), path, depth + 1);
   throw ScenarioError({shown(path) + ": must be a JSON value (number, string, bool, list, dict or None), got " +
                        py::str(py::type::of(obj).attr("__name__")).cast<std::string>()});
 }
+}  // namespace
 
 py::object from_json(const nlohmann::json& j) {
   switch (j.type()) {

@@ -131,13 +131,16 @@ std::string domain_violation(Domain domain, double v) {
     case D::persistence:
       if (v < 0.0 || v >= 1.0) rule = "must be in [0, 1)";
       break;
+    // durations in weeks: at most a century
     case D::integer_ge1:
       if (v != std::floor(v)) rule = "must be an integer";
       else if (v < 1.0) rule = "must be >= 1";
+      else if (v > 5200.0) rule = "must be <= 5200";
       break;
     case D::integer_ge0:
       if (v != std::floor(v)) rule = "must be an integer";
       else if (v < 0.0) rule = "must be >= 0";
+      else if (v > 5200.0) rule = "must be <= 5200";
       break;
   }
   return rule ? std::string(rule) + ", got " + format_number(v) : std::string();

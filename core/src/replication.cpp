@@ -96,6 +96,7 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
       book_[a].add(deal);
     }
   }
+  synthesise_pipeline(true);
 }
 
 void Replication::observe(Observation& obs, int row) const {
@@ -140,7 +141,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     opening_[a] = run_centre && !jic_[a];
     jic_[a] = run_centre;
   }
-  if (week == 0) synthesise_pipeline();
+  if (week == 0) synthesise_pipeline(false);
 }
 
 void Replication::add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen) {
@@ -178,13 +179,20 @@ void Replication::add_arrivals(int a, int week, double project_rate, double dig_
 
 // MODEL.md §3.6 "Initial pipeline": weeks −L … −1 add one week's arrivals
 // from the initial state and the allocation of week 0, with W = wallet, M = 1.
-void Replication::synthesise_pipeline() {
+// Projects do not depend on the allocation and are added when the replication
+// starts, so the first observation sees them; dug deals need the week-0
+// visits and are added when the first epoch begins.
+void Replication::synthesise_pipeline(bool projects) {
   const Params& p = m_.params;
   for (int a = 0; a < m_.n_accounts; ++a) {
     if (m_.has_listed_pipeline[a]) continue;
-    const double nu = pipeline::discovery(p, coverage_[a], intimacy_index_[a]);
-    const double lam = pipeline::project_rate(m_.wallet[a], 1.0, nu, m_.mean_deal[a]);
-    const double mu = pipeline::dig_rate(p, m_.wallet[a], m_.mean_deal[a], r_visits_[a], coverage_[a]);
+    double lam = 0.0, mu = 0.0;
+    if (projects) {
+      const double nu = pipeline::discovery(p, coverage_[a], intimacy_index_[a]);
+      lam = pipeline::project_rate(m_.wallet[a], 1.0, nu, m_.mean_deal[a]);
+    } else {
+      mu = pipeline::dig_rate(p, m_.wallet[a], m_.mean_deal[a], r_visits_[a], coverage_[a]);
+    }
     double unused = 0.0;
     for (int w = -L_; w < 0; ++w) add_arrivals(a, w, lam, mu, unused);
   }
@@ -209,9 +217,11 @@ void Replication::contact_pass(int t, int k0, int k1, double C, double O, double
   std::uint64_t cells = 0;
   for (int k = k0; k < k1; ++k) {
     key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], O0);
-    if (forced_leave_[k]) {  // a contact_leaves shock
+    if (forced_leave_[k]) {  // a contact_leaves shock; natural departures go on as drawn
       c = key_layer::successor(p, stance[k], C, O);
       forced_leave_[k] = 0;
+      if constexpr (!kMeanField)
+        if (t == next_leave_[k]) next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
     } else if constexpr (kMeanField) {
       const key_layer::ContactState s = key_layer::successor(p, stance[k], C, O);
       c.intimacy = (1.0 - p_turnover_) * c.intimacy + p_turnover_ * s.intimacy;

@@ -109,8 +109,10 @@ class Runner {
     H_ = m.horizon_weeks;
     A_ = m.n_accounts;
     E_ = m.n_epochs;
-    threads_ = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     n_blocks_ = (R_ + kBlockReplications - 1) / kBlockReplications;
+    // No more threads than blocks: each thread keeps its own tallies.
+    threads_ = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads_ = static_cast<int>(std::min<std::int64_t>(threads_, n_blocks_));
 
     res_.replications = R_;
     res_.horizon_weeks = H_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -21,6 +22,9 @@ using json = nlohmann::json;
 
 namespace {
 
+// Horizons and durations beyond a century are input errors, not plans.
+constexpr std::int64_t kMaxWeeks = 5200;
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -30,15 +34,37 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-// A JSON value as shown in a message: compact dump, long ones truncated.
-std::string show(const json& v) {
-  std::string s;
-  if (v.is_number_float()) {
-    s = format_number(v.get<double>());
+// A JSON value as shown in a message: a compact, bounded rendering (never a
+// full dump: a huge or deeply nested value must not cost time or stack).
+void render(const json& v, std::string& out, int depth, std::size_t limit) {
+  if (out.size() > limit) return;
+  if (v.is_object() || v.is_array()) {
+    if (depth >= 3) {
+      out += v.is_object() ? "{...}" : "[...]";
+      return;
+    }
+    out += v.is_object() ? '{' : '[';
+    bool first = true;
+    for (auto it = v.begin(); it != v.end() && out.size() <= limit; ++it) {
+      if (!first) out += ',';
+      first = false;
+      if (v.is_object()) out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ':';
+      render(*it, out, depth + 1, limit);
+    }
+    out += v.is_object() ? '}' : ']';
+  } else if (v.is_number_float()) {
+    out += format_number(v.get<double>());
+  } else if (v.is_string() && v.get_ref<const std::string&>().size() > limit) {
+    out += json(v.get_ref<const std::string&>().substr(0, limit)).dump(-1, ' ', false, json::error_handler_t::replace);
   } else {
-    s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+    out += v.dump(-1, ' ', false, json::error_handler_t::replace);
   }
+}
+
+std::string show(const json& v) {
   constexpr std::size_t kMax = 60;
+  std::string s;
+  render(v, s, 0, kMax);
   if (s.size() > kMax) {
     std::size_t cut = kMax - 3;
     // do not split a UTF-8 sequence
@@ -144,6 +170,10 @@ using Check = std::string (*)(double);
 
 std::string check_any(double) { return {}; }
 std::string check_unit(double v) { return domain_violation(Domain::unit, v); }
+std::string check_market_factor(double v) {
+  if (std::string e = domain_violation(Domain::positive, v); !e.empty()) return e;
+  return v > 100.0 ? "must be <= 100, got " + format_number(v) : std::string();
+}
 std::string check_positive(double v) { return domain_violation(Domain::positive, v); }
 std::string check_nonneg(double v) { return domain_violation(Domain::nonnegative, v); }
 std::string check_gt_minus1(double v) {
@@ -290,14 +320,15 @@ void number_field(const json& obj, std::string_view key, const std::string& path
 }
 
 void int_field(const json& obj, std::string_view key, const std::string& path, Ctx& ctx,
-               int& out, std::int64_t lo, bool required = false) {
+               int& out, std::int64_t lo, bool required = false,
+               std::int64_t hi = std::numeric_limits<int>::max()) {
   const json* v = find(obj, key);
   const std::string p = key_path(path, key);
   if (!v) {
     if (required) ctx.add(p, "required");
     return;
   }
-  if (auto x = read_integer(*v, p, ctx, lo, std::numeric_limits<int>::max()))
+  if (auto x = read_integer(*v, p, ctx, lo, hi))
     out = static_cast<int>(*x);
 }
 
@@ -409,7 +440,7 @@ Account parse_account(const json& j, const std::string& path, Ctx& ctx) {
   number_field(j, "coverage", path, ctx, a.coverage, check_unit);
   number_field(j, "satisfaction", path, ctx, a.satisfaction, check_unit);
   number_field(j, "org", path, ctx, a.org, check_unit);
-  int_field(j, "agreement_weeks_left", path, ctx, a.agreement_weeks_left, 0);
+  int_field(j, "agreement_weeks_left", path, ctx, a.agreement_weeks_left, 0, false, kMaxWeeks);
   bool_field(j, "jic", path, ctx, a.jic);
 
   if (const json* cs = find(j, "contacts")) {
@@ -484,8 +515,17 @@ void parse_table(const json& j, const std::string& path, Ctx& ctx, Owner& out,
 template <class Owner>
 json table_to_json(const Owner& in, std::span<const FieldInfo<Owner>> table) {
   json j = json::object();
-  for (const auto& f : table)
-    if (f.member) j[std::string(f.name)] = in.*(f.member);
+  for (const auto& f : table) {
+    if (!f.member) continue;
+    const double v = in.*(f.member);
+    // integer parameters stay integers in files (a non-integral value is kept as it is, for validation)
+    const bool integral = (f.domain == Domain::integer_ge0 || f.domain == Domain::integer_ge1) &&
+                          v == std::floor(v) && std::fabs(v) < 9.0e15;
+    if (integral)
+      j[std::string(f.name)] = static_cast<std::int64_t>(v);
+    else
+      j[std::string(f.name)] = v;
+  }
   return j;
 }
 
@@ -863,7 +903,7 @@ std::vector<Shock> parse_shocks(const json& j, const std::vector<Account>& accou
         check_keys(e, p, Keys{"type", "from_week", "to_week", "factor"}, ctx);
         week_field("from_week", sh.from_week);
         week_field("to_week", sh.to_week);
-        number_field(e, "factor", p, ctx, sh.factor, check_positive, true);
+        number_field(e, "factor", p, ctx, sh.factor, check_market_factor, true);
         if (find(e, "from_week") && find(e, "to_week") && sh.to_week < sh.from_week)
           ctx.add(key_path(p, "to_week"), "must be >= from_week (" + std::to_string(sh.from_week) + "), got " +
                                               std::to_string(sh.to_week));
@@ -932,6 +972,27 @@ json shocks_to_json(const std::vector<Shock>& shocks) {
   return out;
 }
 
+// Limits that keep a run finite: deal sizes must not underflow to 0, and an
+// account must not see more than kMaxDealsPerWeek deals a week on average.
+constexpr double kMaxDealsPerWeek = 10000.0;
+
+void check_deal_flow(const Scenario& s, Ctx& ctx) {
+  const Params& p = s.params;
+  if (!(p.deal_fraction > 0.0) || !(p.dig_deal_fraction > 0.0)) return;  // reported already
+  const double per_week = 1.0 / (52.0 * p.deal_fraction) * (1.0 + p.dig_wallet_share / p.dig_deal_fraction);
+  if (!(per_week <= kMaxDealsPerWeek))
+    ctx.add("params.deal_fraction", "with dig_wallet_share " + format_number(p.dig_wallet_share) +
+                                        " and dig_deal_fraction " + format_number(p.dig_deal_fraction) +
+                                        " gives up to " + format_number(per_week) +
+                                        " deals per account and week; at most 10000 are allowed (raise deal_fraction)");
+  for (std::size_t i = 0; i < s.accounts.size(); ++i) {
+    const double w = s.accounts[i].wallet;
+    if (w > 0.0 && std::isfinite(w) && !(p.deal_fraction * p.dig_deal_fraction * w >= std::numeric_limits<double>::min()))
+      ctx.add(idx_path("accounts", i) + ".wallet",
+              "too small: the mean deal size (deal_fraction x wallet) underflows, got " + format_number(w));
+  }
+}
+
 void throw_if_problems(Ctx& ctx) {
   if (!ctx.problems.empty()) throw ScenarioError(std::move(ctx.problems));
 }
@@ -948,8 +1009,8 @@ Scenario scenario_from_json(const json& j) {
   check_keys(j, "", kTopKeys, ctx);
 
   string_field(j, "name", "", ctx, s.name);
-  int_field(j, "horizon_weeks", "", ctx, s.horizon_weeks, 1);
-  int_field(j, "decision_interval_weeks", "", ctx, s.decision_interval_weeks, 1);
+  int_field(j, "horizon_weeks", "", ctx, s.horizon_weeks, 1, false, kMaxWeeks);
+  int_field(j, "decision_interval_weeks", "", ctx, s.decision_interval_weeks, 1, false, kMaxWeeks);
   if (const json* v = find(j, "seed"))
     if (auto seed = read_uint64(*v, "seed", ctx)) s.seed = *seed;
 
@@ -980,6 +1041,7 @@ Scenario scenario_from_json(const json& j) {
 
   if (const json* c = find(j, "costs")) parse_table(*c, "costs", ctx, s.costs, cost_table());
   if (const json* p = find(j, "params")) parse_table(*p, "params", ctx, s.params, param_table());
+  check_deal_flow(s, ctx);
   if (const json* t = find(j, "tiering")) s.tiering = parse_tiering(*t, "tiering", ctx);
   if (const json* sh = find(j, "shocks")) s.shocks = parse_shocks(*sh, s.accounts, s.horizon_weeks, "shocks", ctx);
   if (const json* p = find(j, "policy"); p && !p->is_null())
@@ -1073,6 +1135,9 @@ json policy_to_json(const PolicySpec& p) {
 }
 
 Scenario load_scenario(const std::string& file_path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file_path, ec))
+    throw ScenarioError({file_path + ": is a folder, not a scenario file"});
   std::ifstream in(file_path, std::ios::binary);
   if (!in) throw ScenarioError({file_path + ": cannot open file"});
   json j;
@@ -1080,6 +1145,8 @@ Scenario load_scenario(const std::string& file_path) {
     j = json::parse(in);
   } catch (const json::parse_error& e) {
     throw ScenarioError({file_path + ": invalid JSON: " + e.what()});
+  } catch (const std::exception& e) {  // e.g. a read error
+    throw ScenarioError({file_path + ": cannot read: " + e.what()});
   }
   return scenario_from_json(j);
 }

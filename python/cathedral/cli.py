@@ -39,6 +39,27 @@ DEMO_KPIS = ["revenue", "revenue_year_1", "revenue_year_3", "gross_profit", "con
              "share_of_wallet", "direct_awards"]
 
 
+def _load_plans(path) -> dict:
+    try:
+        plans = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: invalid JSON: {e}") from None
+    if not isinstance(plans, dict) or not plans:
+        raise ValueError(f"{path}: must hold a JSON object of named policies, {{\"name\": {{...policy...}}, ...}}")
+    return plans
+
+
+def _finite(value):
+    """JSON has no NaN: undefined statistics (e.g. a standard error of one replication) become null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return _finite(value.item())
+    return value
+
+
 def demo(args) -> int:
     import matplotlib
 
@@ -48,11 +69,12 @@ def demo(args) -> int:
     from cathedral.scenario import bundled_file
 
     scenario = cathedral.Scenario.load(args.scenario) if args.scenario else cathedral.Scenario.demo()
-    plans = json.loads(Path(args.plans or bundled_file("demo_plans.json")).read_text())
+    plans = _load_plans(args.plans or bundled_file("demo_plans.json"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"{scenario!r}")
-    print(f"Comparing {len(plans)} plans, {args.replications} replications each, seed {args.seed or scenario.seed} "
+    seed = args.seed if args.seed is not None else scenario.seed
+    print(f"Comparing {len(plans)} plans, {args.replications} replications each, seed {seed} "
           f"(common random numbers: the plans share their luck)\n")
     results, tables = {}, {}
     started = time.perf_counter()
@@ -74,7 +96,7 @@ def demo(args) -> int:
     grid = nine_grid_comparison(results)
     grid.savefig(out / "nine_grid.png", dpi=110)
     summary = {name: t.to_dict(orient="index") for name, t in tables.items()}
-    (out / "kpis.json").write_text(json.dumps(summary, indent=2, default=float))
+    (out / "kpis.json").write_text(json.dumps(_finite(summary), indent=2, allow_nan=False))
     print(f"\nWrote {out / 'revenue_fan.png'}, {out / 'nine_grid.png'} and {out / 'kpis.json'}")
     print(f"Simulated {len(plans)} × {args.replications} replications in {elapsed:.1f} s")
     return 0
@@ -88,9 +110,7 @@ def compare_command(args) -> int:
     from cathedral.plots import fan_chart
 
     scenario = cathedral.Scenario.load(args.scenario)
-    plans = json.loads(Path(args.plans).read_text())
-    if not isinstance(plans, dict) or not plans:
-        raise ValueError(f"{args.plans}: must hold a JSON object of named policies")
+    plans = _load_plans(args.plans)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     comparison = cathedral.compare(scenario, plans, baseline=args.baseline, replications=args.replications,

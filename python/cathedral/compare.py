@@ -62,7 +62,8 @@ class Comparison:
 
     def summary(self, kpis=("revenue", "gross_profit", "contribution", "cash_flow", "win_rate", "share_of_wallet")):
         """Means per KPI (rows) and plan (columns)."""
-        return self.table(kpis)["mean"].unstack("plan")[self.plans]
+        kpis = list(kpis)
+        return self.table(kpis)["mean"].unstack("plan").loc[kpis, self.plans]
 
     def plot(self, kpis=("revenue", "contribution")):
         """The distribution of each KPI over replications, plans side by side."""

@@ -118,6 +118,9 @@ class Results:
 
     def tier_shares(self, epoch: int = -1) -> pd.DataFrame:
         """Share of replications in which each account had each tier label at a decision epoch."""
+        epochs = self._raw["tier_share"].shape[0]
+        if not -epochs <= epoch < epochs:
+            raise ValueError(f"epoch: must be in [{-epochs}, {epochs - 1}], got {epoch}")
         shares = self._raw["tier_share"][epoch]
         return pd.DataFrame(shares, columns=list(_core.TIER_LABELS),
                             index=pd.Index(self.account_ids, name="account"))

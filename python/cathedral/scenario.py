@@ -126,7 +126,13 @@ class Scenario:
     def with_shocks(self, *shocks, replace: bool = False) -> "Scenario":
         """A copy with shocks added (or, with replace=True, instead of the present ones).
         See cathedral.shocks for the four kinds."""
-        items = [dict(s) for s in shocks]
+        if len(shocks) == 1 and isinstance(shocks[0], (list, tuple)):
+            shocks = tuple(shocks[0])  # with_shocks([a, b]) as well as with_shocks(a, b)
+        items = []
+        for i, s in enumerate(shocks):
+            if not isinstance(s, Mapping):
+                raise TypeError(f"with_shocks: shock {i} must be a dict (see cathedral.shocks), got {type(s).__name__}")
+            items.append(dict(s))
 
         def edit(d):
             d["shocks"] = items if replace else d.get("shocks", []) + items

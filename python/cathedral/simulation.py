@@ -34,11 +34,13 @@ def _keep_list(keep) -> list[str]:
     return names
 
 
-def _count(value, name: str, minimum: int) -> int:
+def _count(value, name: str, minimum: int, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name}: must be an integer, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name}: must be >= {minimum}, got {value}")
+    if value > maximum:
+        raise ValueError(f"{name}: must be <= {maximum}, got {value}")
     return int(value)
 
 
@@ -55,8 +57,11 @@ class _Progress:
         if self.bar is None:
             if time.monotonic() - self.start < self.delay or fraction >= 1.0:
                 return
-            from tqdm.auto import tqdm
-
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:  # no progress bar without tqdm
+                self.start = float("inf")
+                return
             self.bar = tqdm(total=1000, desc=self.label, leave=False)
         self.bar.n = int(fraction * 1000)
         self.bar.refresh()
@@ -87,13 +92,13 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
         raise TypeError(f"scenario: must be a cathedral.Scenario, got {type(scenario).__name__}")
     if mode not in MODES:
         raise ValueError(f'mode: must be "monte_carlo" or "mean_field", got {mode!r}')
-    replications = _count(replications, "replications", 1)
+    replications = _count(replications, "replications", 1, 10**9)
     if seed is None:
         seed = scenario.seed
-    seed = _count(seed, "seed", 0)
-    if seed >= 2**64:
+    if isinstance(seed, numbers.Integral) and seed >= 2**64:
         raise ValueError(f"seed: must be < 2**64, got {seed}")
-    threads = 0 if threads is None else _count(threads, "threads", 1)
+    seed = _count(seed, "seed", 0, 2**64 - 1)
+    threads = 0 if threads is None else _count(threads, "threads", 1, 65536)
     keep_names = _keep_list(keep)
 
     monitor = None

@@ -669,7 +669,7 @@ TEST(ScenarioErrors, EmptyAccountsAndHorizon) {
 
   j = minimal();
   j["horizon_weeks"] = 1e12;
-  expect_only(j, "horizon_weeks: must be <= 2147483647, got 1000000000000");
+  expect_only(j, "horizon_weeks: must be <= 5200, got 1000000000000");
 
   j = minimal();
   j["accounts"][0]["id"] = "";

@@ -28,6 +28,7 @@ inline double step(const Params& p, double O, double C, bool jic, double F, doub
 
 // §3.2: events held in week t at a yearly rate: ⌊(u+1)·rate/52⌋ − ⌊u·rate/52⌋, u = t mod 52.
 inline int events_this_week(int week, double per_year) {
+  if (!(per_year > 0.0)) return 0;
   const int u = week % 52;
   return static_cast<int>(std::floor((u + 1) * per_year / 52.0) - std::floor(u * per_year / 52.0));
 }

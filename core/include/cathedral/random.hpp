@@ -79,7 +79,10 @@ class Stream {
   double uniform() { return static_cast<double>(next_bits() >> 11) * 0x1.0p-53; }
   // Uniform on (0, 1]: safe for log.
   double uniform_pos() { return static_cast<double>((next_bits() >> 11) + 1) * 0x1.0p-53; }
-  double exponential() { return -std::log(uniform_pos()); }
+  // Uniform on (0, 1), both ends excluded.
+  double uniform_open() { return (static_cast<double>(next_bits() >> 11) + 0.5) * 0x1.0p-53; }
+  // Exp(1), strictly positive: a waiting time of 0 would be an event at rate 0.
+  double exponential() { return -std::log(uniform_open()); }
   double normal();
   // Number of failures before the first success, success probability p in (0, 1].
   // Returns a large value when p == 0.

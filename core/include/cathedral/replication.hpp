@@ -52,7 +52,7 @@ class Replication {
   template <bool kMeanField>
   void contact_pass(int week, int k0, int k1, double C, double O, double O0, double& K, double& Ibar,
                     std::int32_t* grid);
-  void synthesise_pipeline();
+  void synthesise_pipeline(bool projects);
   void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
 
   const Model& m_;

@@ -1,0 +1,1 @@
+"""Independent baseline implementations of the cathedral model (MODEL.md) for bench/compare_baselines.py."""
