@@ -4,10 +4,12 @@
 namespace cathedral::bindings {
 void bind_scenario(pybind11::module_& m);
 void bind_simulation(pybind11::module_& m);
+void bind_layers(pybind11::module_& m);
 }  // namespace cathedral::bindings
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "Cathedral engine (private; use the cathedral package)";
   cathedral::bindings::bind_scenario(m);
   cathedral::bindings::bind_simulation(m);
+  cathedral::bindings::bind_layers(m);
 }

@@ -58,6 +58,7 @@ Model Model::build(const Scenario& s) {
 
     std::vector<double> influence;
     for (const Contact& c : acc.contacts) {
+      m.contact_account.push_back(static_cast<int>(m.account_ids.size()) - 1);
       m.contact_ids.push_back(c.id);
       m.contact_role.push_back(c.role);
       influence.push_back(c.influence);

@@ -26,6 +26,8 @@ Replication::Replication(const Model& m, Mode mode)
   agreement_left_.assign(A, 0);
   jic_.assign(A, 0);
   opening_.assign(A, 0);
+  n_benchmarking_.assign(A, 0);
+  n_exec_visits_.assign(A, 0);
   next_shift_.assign(A, 0);
   for (auto* v : {&strategy_stream_, &fit_stream_, &project_stream_, &dig_stream_, &size_stream_, &decision_stream_})
     v->assign(A, Stream());
@@ -34,9 +36,9 @@ Replication::Replication(const Model& m, Mode mode)
   intimacy_.assign(K, 0.0);
   support_.assign(K, 0.0);
   next_leave_.assign(K, 0);
-  forced_leave_.assign(K, 0);
   turnover_stream_.assign(K, Stream());
   r_social_.assign(K, 0.0);
+  contact_org_start_.assign(K, 0.0);
   r_value_.assign(K, 0.0);
   alloc_.assign(A * kNumAllocFields, 0.0);
 }
@@ -74,7 +76,6 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
 
     double K = 0.0, Ibar = 0.0;
     for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
-      forced_leave_[k] = 0;
       intimacy_[k] = m_.contact_intimacy[k];
       support_[k] = m_.contact_support[k];
       K += m_.contact_weight[k] * support_[k];
@@ -198,52 +199,79 @@ void Replication::synthesise_pipeline(bool projects) {
   }
 }
 
-// One pass over an account's contacts: §3.3 key layer (from I, S and the
-// account's O at the start of the step), §3.4 turnover (successors start from
-// this week's C and O), then the indices K = Σ w_k S_k, Ī = Σ w_k I_k and the
-// nine-grid cells at the end of the week.
-template <bool kMeanField>
-void Replication::contact_pass(int t, int k0, int k1, double C, double O, double O0, double& K, double& Ibar,
-                               std::int32_t* grid) {
-  const Params& p = m_.params;
+// §3.3 key layer for every contact of the replication, from I, S and the
+// account's O at the start of the step: one flat, branch-free loop.
+void Replication::key_pass() {
+  const Params p = m_.params;  // a local copy: no aliasing with the arrays below
+  const std::size_t n = intimacy_.size();
   double* __restrict I = intimacy_.data();
   double* __restrict S = support_.data();
   const double* __restrict stance = m_.contact_stance.data();
-  const double* __restrict weight = m_.contact_weight.data();
   const double* __restrict r_s = r_social_.data();
   const double* __restrict r_v = r_value_.data();
-  // Nine-grid tallies packed 7 bits a cell into one word: no memory traffic per contact.
-  const bool packed = k1 - k0 < 128;
-  std::uint64_t cells = 0;
-  for (int k = k0; k < k1; ++k) {
-    key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], O0);
-    if (forced_leave_[k]) {  // a contact_leaves shock; natural departures go on as drawn
-      c = key_layer::successor(p, stance[k], C, O);
-      forced_leave_[k] = 0;
-      if constexpr (!kMeanField)
-        if (t == next_leave_[k]) next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
-    } else if constexpr (kMeanField) {
-      const key_layer::ContactState s = key_layer::successor(p, stance[k], C, O);
-      c.intimacy = (1.0 - p_turnover_) * c.intimacy + p_turnover_ * s.intimacy;
-      c.support = (1.0 - p_turnover_) * c.support + p_turnover_ * s.support;
-    } else if (t == next_leave_[k]) {
-      c = key_layer::successor(p, stance[k], C, O);
-      next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
-    }
+  const double* __restrict org_start = contact_org_start_.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    const key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], org_start[k]);
     I[k] = c.intimacy;
     S[k] = c.support;
-    K += weight[k] * c.support;
-    Ibar += weight[k] * c.intimacy;
-    if (grid) {
-      const int cell = grid_cell(m_.grid, c.intimacy, c.support);
-      if (packed)
-        cells += std::uint64_t{1} << (7 * cell);
-      else
-        ++grid[cell];
+  }
+}
+
+// §3.4: successors start from this week's C and O. Monte Carlo: the contacts
+// whose drawn departure week is now, and those a contact_leaves shock removes;
+// mean field: every contact mixes its successor in at the departure rate.
+template <bool kMeanField>
+void Replication::turnover_pass(int t) {
+  const Params& p = m_.params;
+  const std::size_t n = intimacy_.size();
+  double* __restrict I = intimacy_.data();
+  double* __restrict S = support_.data();
+  const double* __restrict stance = m_.contact_stance.data();
+  const int* __restrict account = m_.contact_account.data();
+  if constexpr (kMeanField) {
+    const double keep = 1.0 - p_turnover_;
+    for (std::size_t k = 0; k < n; ++k) {
+      const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
+      I[k] = keep * I[k] + p_turnover_ * s.intimacy;
+      S[k] = keep * S[k] + p_turnover_ * s.support;
+    }
+  } else {
+    for (std::size_t k = 0; k < n; ++k) {
+      if (next_leave_[k] != t) continue;
+      const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
+      I[k] = s.intimacy;
+      S[k] = s.support;
+      next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
     }
   }
-  if (grid && packed)
+  for (const Model::WeekShock& sh : m_.shocks_by_week[t]) {
+    if (sh.type != Shock::Type::contact_leaves) continue;
+    const int k = sh.contact;
+    const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
+    I[k] = s.intimacy;
+    S[k] = s.support;
+  }
+}
+
+// The indices K = Σ w_k S_k and Ī = Σ w_k I_k of one account (summed in
+// contact order) and its nine-grid cells at the end of the week.
+void Replication::index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const {
+  const double* __restrict I = intimacy_.data();
+  const double* __restrict S = support_.data();
+  const double* __restrict weight = m_.contact_weight.data();
+  for (int k = k0; k < k1; ++k) {
+    K += weight[k] * S[k];
+    Ibar += weight[k] * I[k];
+  }
+  if (!grid) return;
+  if (k1 - k0 < 128) {
+    // Tallies packed 7 bits a cell into one word: no memory traffic per contact.
+    std::uint64_t cells = 0;
+    for (int k = k0; k < k1; ++k) cells += std::uint64_t{1} << (7 * grid_cell(m_.grid, I[k], S[k]));
     for (int cell = 0; cell < kGridCells; ++cell) grid[cell] += static_cast<std::int32_t>((cells >> (7 * cell)) & 0x7f);
+  } else {
+    for (int k = k0; k < k1; ++k) ++grid[grid_cell(m_.grid, I[k], S[k])];
+  }
 }
 
 void Replication::run_week(int week, const RecordTargets& out) {
@@ -267,18 +295,17 @@ void Replication::step(int t, const RecordTargets& out) {
     M *= std::exp(market_x_);
   }
   // Shocks of the week: a strategy shift sets F̄ before §3.1's fit step, a
-  // competitor push sets κ from this week on, a departure happens in §3.4.
+  // competitor push sets κ from this week on (a departure happens in §3.4).
   for (const Model::WeekShock& sh : m_.shocks_by_week[t]) {
     if (sh.type == Shock::Type::strategy_shift) fit_target_[sh.account] = sh.value;
     if (sh.type == Shock::Type::competitor) competitor_[sh.account] = sh.value;
-    if (sh.type == Shock::Type::contact_leaves) forced_leave_[sh.contact] = 1;
   }
 
-  double week_sum[kNumMetrics] = {};
+  // Accounts first (§3.1, §3.2 and the broad and organisational layers of
+  // §3.3, which do not depend on the contacts), then the contacts in flat
+  // passes (§3.3 key layer, §3.4 turnover), then the rest per account.
   for (int a = 0; a < A; ++a) {
     const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
-    const int k0 = m_.contact_begin[a], k1 = m_.contact_begin[a + 1];
-
     // §3.1 strategy shift, fit, wallet
     if constexpr (!kMeanField) {
       if (t == next_shift_[a]) {
@@ -292,27 +319,33 @@ void Replication::step(int t, const RecordTargets& out) {
     const double F = market::fit_step(p, fit_[a], fit_target_[a], eps);
     fit_[a] = F;
     if (t >= 1) wallet_[a] *= market::wallet_weekly_factor(p, m_.wallet_growth[a], F);
-    const double W = wallet_[a];
-
     // §3.2 events of the week
     const int n_bm = org_layer::events_this_week(t, x[static_cast<int>(AllocField::benchmarking)]);
     const int n_ev = org_layer::events_this_week(t, x[static_cast<int>(AllocField::exec_visits)]);
-
-    // §3.3 the three layers, from the values at the start of the step. The
-    // account-level layers do not depend on the contacts, so they go first and
-    // one pass over the contacts then does §3.3, §3.4 and the indices of §3.6.
+    n_benchmarking_[a] = n_bm;
+    n_exec_visits_[a] = n_ev;
+    // §3.3 broad and organisational layers, from the values at the start of the step
     const double C0 = coverage_[a], O0 = org_[a];
-    const bool J = jic_[a] != 0;
-    const double C = broad_layer::coverage_step(p, C0, r_visits_[a]);
-    const double Q = broad_layer::satisfaction_step(p, satisfaction_[a], C0, r_service_[a]);
-    const double O = org_layer::step(p, O0, C0, J, F, m_.capability_match[a], n_bm, n_ev);
-    coverage_[a] = C;
-    satisfaction_[a] = Q;
-    org_[a] = O;
+    // each contact's copy of O at the start of the step keeps the key pass a plain vector loop
+    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) contact_org_start_[k] = O0;
+    coverage_[a] = broad_layer::coverage_step(p, C0, r_visits_[a]);
+    satisfaction_[a] = broad_layer::satisfaction_step(p, satisfaction_[a], C0, r_service_[a]);
+    org_[a] = org_layer::step(p, O0, C0, jic_[a] != 0, F, m_.capability_match[a], n_bm, n_ev);
+  }
+  key_pass();
+  turnover_pass<kMeanField>(t);
 
+  // the ring buffer of gross profit awaiting payment: this week's slot, and the slot paid in D weeks
+  const int slot_now = t % (D_ + 1), slot_pay = (t + D_) % (D_ + 1);
+  double week_sum[kNumMetrics] = {};
+  for (int a = 0; a < A; ++a) {
+    const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
+    const double F = fit_[a], W = wallet_[a], C = coverage_[a], Q = satisfaction_[a], O = org_[a];
+    const int n_bm = n_benchmarking_[a], n_ev = n_exec_visits_[a];
+    const bool J = jic_[a] != 0;
     double K = 0.0, Ibar = 0.0;
     std::int32_t* grid = out.grid_counts ? out.grid_counts + (static_cast<std::size_t>(t) * A + a) * kGridCells : nullptr;
-    contact_pass<kMeanField>(t, k0, k1, C, O, O0, K, Ibar, grid);
+    index_pass(m_.contact_begin[a], m_.contact_begin[a + 1], K, Ibar, grid);
     support_index_[a] = K;
     intimacy_index_[a] = Ibar;
 
@@ -361,9 +394,9 @@ void Replication::step(int t, const RecordTargets& out) {
 
     // gross profit is collected payment_delay_weeks later
     double* due = gp_due_.data() + static_cast<std::size_t>(a) * (D_ + 1);
-    due[(t + D_) % (D_ + 1)] += gp;
-    const double collected = due[t % (D_ + 1)];
-    due[t % (D_ + 1)] = 0.0;
+    due[slot_pay] += gp;
+    const double collected = due[slot_now];
+    due[slot_now] = 0.0;
 
     // §3.7 accounting
     const accounting::Week acc = accounting::week(c, x, n_bm, n_ev, J, t == epoch_week_ && opening_[a], signed_now);

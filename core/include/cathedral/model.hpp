@@ -38,7 +38,8 @@ struct Model {
   std::vector<double> mean_deal;  // d̄ = deal_fraction · wallet
 
   // contacts
-  std::vector<int> contact_begin;  // n_accounts + 1
+  std::vector<int> contact_begin;    // n_accounts + 1
+  std::vector<int> contact_account;  // the account of each contact
   std::vector<std::string> contact_ids;
   std::vector<Role> contact_role;
   std::vector<double> contact_weight;  // w_k, normalised within the account

@@ -71,6 +71,7 @@ class Book {
   void clear() {
     deals_.clear();
     head_ = 0;
+    next_due_ = kNever;
   }
   void add(const Deal& d) {
     if (deals_.size() == head_ || deals_.back().decision_week <= d.decision_week) {
@@ -80,6 +81,7 @@ class Book {
                                  [](const Deal& a, const Deal& b) { return a.decision_week < b.decision_week; });
       deals_.insert(at, d);
     }
+    next_due_ = deals_[head_].decision_week;
   }
   // Deals due in `week` are at the front; call `decide(deal)` for each and drop them.
   template <class F>
@@ -89,8 +91,10 @@ class Book {
       deals_.erase(deals_.begin(), deals_.begin() + static_cast<long>(head_));
       head_ = 0;
     }
+    next_due_ = head_ < deals_.size() ? deals_[head_].decision_week : kNever;
   }
-  bool has_due(int week) const { return head_ < deals_.size() && deals_[head_].decision_week <= week; }
+  // Kept beside the deals' storage, so the weekly check touches no deal.
+  bool has_due(int week) const { return next_due_ <= week; }
   double open_value() const {
     double v = 0.0;
     for (std::size_t i = head_; i < deals_.size(); ++i) v += deals_[i].value;
@@ -98,8 +102,10 @@ class Book {
   }
 
  private:
+  static constexpr int kNever = 2147483647;
   std::vector<Deal> deals_;
   std::size_t head_ = 0;
+  int next_due_ = kNever;
 };
 
 }  // namespace cathedral::pipeline

@@ -49,9 +49,10 @@ class Replication {
  private:
   template <bool kMeanField>
   void step(int week, const RecordTargets& out);
+  void key_pass();
   template <bool kMeanField>
-  void contact_pass(int week, int k0, int k1, double C, double O, double O0, double& K, double& Ibar,
-                    std::int32_t* grid);
+  void turnover_pass(int week);
+  void index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const;
   void synthesise_pipeline(bool projects);
   void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
 
@@ -76,11 +77,13 @@ class Replication {
   std::vector<double> gp_due_;  // accounts × (D+1): gross profit awaiting payment
   std::vector<double> revenue_to_date_, gp_to_date_;
   std::vector<double> competitor_;  // κ: changed by competitor shocks
+  // within a week: the week's events, and per contact its account's O at the start of §3.3
+  std::vector<int> n_benchmarking_, n_exec_visits_;
+  std::vector<double> contact_org_start_;
 
   // contacts
   std::vector<double> intimacy_, support_;
   std::vector<std::int64_t> next_leave_;
-  std::vector<std::uint8_t> forced_leave_;  // a contact_leaves shock this week
   std::vector<Stream> turnover_stream_;
 
   // the epoch's plan: responses are constant between decision epochs

@@ -50,9 +50,10 @@ struct GridCuts {
   std::array<double, 2> support;   // opposed < [0], neutral < [1], else supportive
 };
 
+// Branch-free: the cuts are increasing, so the level is the number of cuts at or below the value.
 inline int grid_cell(const GridCuts& g, double intimacy, double support) {
-  const int i = intimacy < g.intimacy[0] ? 0 : (intimacy < g.intimacy[1] ? 1 : 2);
-  const int s = support < g.support[0] ? 0 : (support < g.support[1] ? 1 : 2);
+  const int i = static_cast<int>(intimacy >= g.intimacy[0]) + static_cast<int>(intimacy >= g.intimacy[1]);
+  const int s = static_cast<int>(support >= g.support[0]) + static_cast<int>(support >= g.support[1]);
   return i * 3 + s;
 }
 
