@@ -7,9 +7,10 @@ alignment) and what each plan of effort yields. See MODEL.md for the model.
     res = cathedral.simulate(scn, cathedral.policies.tiered({...}), replications=1000)
     res.kpis()
 """
-from . import policies, shocks
+from . import crm, policies, shocks
 from .attribute import Attribution, attribute
 from .compare import Comparison, compare
+from .crm import evaluate
 from .policies import Observation, PolicyError
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
@@ -19,7 +20,7 @@ from .simulation import METRICS, FLOWS, STATES, simulate
 
 __all__ = [
     "Scenario", "simulate", "Results", "policies", "shocks", "compare", "Comparison", "attribute",
-    "Attribution", "generate_portfolio",
+    "Attribution", "generate_portfolio", "crm", "evaluate",
     "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
 __version__ = "0.1.0"

@@ -131,6 +131,23 @@ def compare_command(args) -> int:
     return 0
 
 
+def evaluate_command(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cathedral import crm
+    from cathedral.crm.report import format_scorecard
+
+    data = crm.load(args.crm_dir)
+    tables = crm.evaluate(data, as_of=args.as_of)
+    as_of = tables["portfolio_scorecard"].attrs["as_of"]
+    print(f"{data!r}\nPortfolio scorecard as of {as_of}\n")
+    print(format_scorecard(tables["portfolio_scorecard"]))
+    path = crm.write_report(tables, args.out, title=f"Portfolio evaluation: {args.crm_dir}")
+    print(f"\nWrote {path} and {len(tables)} CSV files to {Path(args.out)}")
+    return 0
+
+
 def pd_options():
     import pandas as pd
 
@@ -158,12 +175,18 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--threads", type=int, default=None)
     c.add_argument("--kpis", help="comma-separated KPI names")
     c.add_argument("--quiet", action="store_true")
+    e = sub.add_parser("evaluate", help="evaluate a CRM export: scorecard, tiers, state estimate, HTML report")
+    e.add_argument("crm_dir", help="folder of the CRM export (accounts.csv, contacts.csv, ...)")
+    e.add_argument("--as-of", dest="as_of", help="evaluation date YYYY-MM-DD (default: the latest activity)")
+    e.add_argument("--out", default="cathedral-evaluate", help="output folder (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo(args)
         if args.command == "compare":
             return compare_command(args)
+        if args.command == "evaluate":
+            return evaluate_command(args)
     except (ValueError, OSError) as e:
         print(f"cathedral: error: {e}", file=sys.stderr)
         return 2

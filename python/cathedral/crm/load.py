@@ -323,6 +323,10 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     r.number("stance", required=False, repair_note="stance 0 is used")
     cells = [f"{i}/{s}" for i in INTIMACY_LEVELS for s in SUPPORT_LEVELS]
     r.choice("target_cell", cells, required=False)
+    f = r.frame
+    odd = ((f["role"] != "") & ~f["role"].isin(MODEL_ROLES)).to_numpy()
+    r._report(odd, "role", lambda v: f"role {v!r} is not one of the model's roles ({', '.join(MODEL_ROLES)})",
+              "kept; the scenario maps it to 'other'")
     contacts = r.result()
     contacts["influence"] = contacts["influence"].fillna(1.0)
     contacts["stance"] = contacts["stance"].fillna(0.0)
@@ -387,7 +391,6 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     f.loc[early, "closed_on"] = pd.NaT
     tables["complaints"] = r.result()
 
-    # contacts' roles outside the model's list (kept; the scenario maps them to `other`)
     quality = pd.DataFrame(check.rows, columns=["file", "line", "column", "problem", "action"])
     quality["line"] = quality["line"].astype("Int64")
     return CRM(tables, quality, folder=str(folder))

@@ -36,7 +36,12 @@ def _write(path: Path, header, rows):
 
 
 def _fmt(x, nd=2):
-    return "" if x is None else f"{x:.{nd}f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+    if x is None:
+        return ""
+    if not isinstance(x, float):
+        return str(x)
+    text = f"{x:.{nd}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40, n_account_managers: int = 15,
@@ -189,7 +194,7 @@ def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40
     for acc in accounts:
         mean_size = 0.08 * acc["wallet"]
         for w in range(-16, weeks):
-            if rng.random() < acc["wallet"] / (52 * mean_size) * 0.6:
+            if rng.random() < acc["wallet"] / (52 * mean_size) * 0.8:
                 n_deal += 1
                 size = float(np.round(mean_size * rng.lognormal(-0.18, 0.6), 1))
                 opened = start_day + 7 * w + int(rng.integers(5))

@@ -1,0 +1,230 @@
+"""evaluate(): the whole evaluation as DataFrames, and the self-contained HTML report."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def evaluate(crm, as_of=None, thresholds: dict | None = None, params: dict | None = None) -> dict:
+    """The methodology's evaluation of a CRM export (a CRM from `cathedral.crm.load`, or a folder).
+
+    Returns a dict of DataFrames:
+
+    portfolio_scorecard, account_scorecard, account_manager_scorecard  the nine key actions
+        (measure, threshold, passed, detail), see cathedral.crm.scorecard
+    kpis, account_kpis, account_manager_kpis  sales and profit (per head), growth, win rate,
+        share of wallet over the last 12 months
+    tiers, tier_findings   the tiers of MODEL.md §6 next to the recorded ones; the disagreements
+    risk_contacts, open_complaints, nine_grid (each contact's cell, ratings else replayed)
+    account_states, contact_states   the state estimated by replay (cathedral.crm.replay)
+    as_is_plan             each account's recent average effort (the as-is plan's allocation)
+    data_quality           every dropped or repaired row of the export
+    """
+    from .estimate import as_is_allocation, replay
+    from .load import CRM, load
+    from .scorecard import kpis, scorecard, tiers
+
+    if not isinstance(crm, CRM):
+        crm = load(crm)
+    as_of = crm.as_of(as_of)
+    rep = replay(crm, as_of, params=params)
+    tt = tiers(crm)
+    card = scorecard(crm, as_of, thresholds=thresholds, contact_states=rep.contacts, tier_table=tt)
+    alloc = as_is_allocation(crm, as_of, replay_result=rep)
+    alloc["contact_focus"] = alloc["contact_focus"].map(lambda f: "" if not f else
+                                                        "; ".join(f"{k}: {v:.2f}" for k, v in f.items()))
+    out = {
+        "portfolio_scorecard": card.portfolio.reset_index(),
+        "account_scorecard": card.accounts,
+        "account_manager_scorecard": card.account_managers,
+        "kpis": kpis(crm, as_of),
+        "account_kpis": kpis(crm, as_of, by="account").reset_index(),
+        "account_manager_kpis": kpis(crm, as_of, by="account_manager").reset_index(),
+        "tiers": tt,
+        "tier_findings": tt[tt["finding"] != ""].reset_index(drop=True),
+        "risk_contacts": card.risk_contacts,
+        "open_complaints": card.open_complaints,
+        "nine_grid": card.contacts[["account_id", "contact_id", "influence", "intimacy", "support", "cell"]]
+        .merge(rep.contacts[["account_id", "contact_id", "source"]], on=["account_id", "contact_id"]),
+        "account_states": rep.accounts,
+        "contact_states": rep.contacts,
+        "as_is_plan": alloc,
+        "data_quality": crm.quality,
+    }
+    for frame in out.values():
+        frame.attrs["as_of"] = str(as_of.date())
+    return out
+
+
+# --- HTML ---------------------------------------------------------------------
+_CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right}.pass{background:#e3f4e3}.fail{background:#fbe3e3}
+.na{color:#999}.grids{display:flex;flex-wrap:wrap;gap:8px}img{max-width:100%}
+"""
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode("ascii")}">'
+
+
+def _table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
+    if frame is None or frame.empty:
+        return "<p class='na'>none</p>"
+    rows = frame if max_rows is None else frame.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in rows.columns)
+    body = []
+    for r in rows.itertuples(index=False):
+        cells = []
+        for c, v in zip(rows.columns, r):
+            cls = ""
+            if c == "passed":
+                cls = " class='pass'" if v is True else " class='fail'" if v is False else " class='na'"
+                v = "pass" if v is True else "fail" if v is False else "n/a"
+            if isinstance(v, (float, np.floating)):
+                cls = cls or " class='num'"
+                v = "" if not np.isfinite(v) else f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}" if abs(v) < 1 else f"{v:,.2f}"
+            elif isinstance(v, pd.Timestamp):
+                v = "" if pd.isna(v) else str(v.date())
+            elif v is None or (not isinstance(v, str) and pd.isna(v)):
+                v = ""
+            cells.append(f"<td{cls}>{html.escape(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = f"<p class='na'>… {len(frame) - len(rows)} more rows in the CSV</p>" if len(rows) < len(frame) else ""
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def _nine_grid_fig(contacts: pd.DataFrame, title: str):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3.2, 3.0))
+    for x in (1 / 3, 2 / 3):
+        ax.axvline(x, color="#bbb", lw=0.8)
+    for y in (-1 / 3, 1 / 3):
+        ax.axhline(y, color="#bbb", lw=0.8)
+    ax.add_patch(plt.Rectangle((2 / 3, 1 / 3), 1 / 3, 2 / 3, color="#d9f0d9", zorder=0))
+    ax.add_patch(plt.Rectangle((2 / 3, -1), 1 / 3, 2 / 3, color="#f6d5d5", zorder=0))
+    w = contacts["influence"].to_numpy(dtype=float)
+    size = 40 + 160 * w / w.max() if len(w) and w.max() > 0 else 60
+    ax.scatter(contacts["intimacy"], contacts["support"], s=size, color="#3465a4", alpha=0.8, zorder=3)
+    for r in contacts.itertuples(index=False):
+        ax.annotate(str(r.contact_id).split("-")[-1], (r.intimacy, r.support), fontsize=7, xytext=(3, 3),
+                    textcoords="offset points")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_xlabel("intimacy", fontsize=8)
+    ax.set_ylabel("support", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(title, fontsize=8)
+    return fig
+
+
+def _tier_map_fig(tt: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    colors = {"S": "#204a87", "A": "#4e9a06", "B": "#c4a000", "C": "#888a85"}
+    for t, c in colors.items():
+        g = tt[(tt["model_tier"] == t) & ~tt["cash_flow"]]
+        ax.scatter(g["fit"], g["wallet"], color=c, label=f"tier {t}", s=40)
+    g = tt[tt["cash_flow"]]
+    ax.scatter(g["fit"], g["wallet"], color="#cc0000", marker="x", label="cash-flow", s=50)
+    bad = tt[(tt["finding"] != "") & (tt["recorded_tier"] != "")]
+    ax.scatter(bad["fit"], bad["wallet"], facecolors="none", edgecolors="k", s=140, label="recorded tier differs")
+    th = tt.attrs.get("thresholds", {})
+    for key in ("S_min_wallet", "A_min_wallet", "B_min_wallet"):
+        if key in th:
+            ax.axhline(th[key], color="#ccc", lw=0.8, ls="--")
+    if "cashflow_fit" in th:
+        ax.axvline(th["cashflow_fit"], color="#cc0000", lw=0.8, ls=":")
+    for r in tt.itertuples(index=False):
+        ax.annotate(r.account_id, (r.fit, r.wallet), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    ax.set_xlabel("strategic fit")
+    ax.set_ylabel("wallet")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    ax.set_title("Tier map: wallet against fit (MODEL.md §6)")
+    return fig
+
+
+def write_report(tables: dict, out: str | os.PathLike, title: str = "Portfolio evaluation") -> Path:
+    """Write the evaluation's CSVs and a self-contained `report.html` (inline CSS, plots as
+    base64 PNG) to the folder `out`; returns the report's path."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+    as_of = tables["portfolio_scorecard"].attrs.get("as_of", "")
+    tt = tables["tiers"]
+    grid = tables["nine_grid"]
+    key = tt[tt["recorded_tier"].isin(["S", "A"]) | tt["model_tier"].isin(["S", "A"])]
+    grids = []
+    for r in key.itertuples(index=False):
+        g = grid[grid["account_id"] == r.account_id]
+        if len(g):
+            grids.append(_png(_nine_grid_fig(g, f"{r.account_id} {r.name} "
+                                                f"({r.recorded_tier or '–'}/{r.model_tier})")))
+    k = tables["kpis"].iloc[0]
+    kpi_frame = pd.DataFrame({"kpi": ["sales (12 months)", "profit (12 months)", "sales per head", "profit per head",
+                                      "growth", "win rate", "share of wallet"],
+                              "value": [k["sales"], k["profit"], k["sales_per_head"], k["profit_per_head"],
+                                        k["growth"], k["win_rate"], k["share_of_wallet"]]})
+    acc_wide = tables["account_scorecard"].pivot(index="account_id", columns="action", values="passed")
+    acc_wide = acc_wide.rename(columns=lambda a: f"{a}").reset_index()
+    acc_wide = acc_wide.applymap(lambda v: "✓" if v is True else "✗" if v is False else ("" if v is None else v))
+    sections = [
+        f"<h1>{html.escape(title)}</h1><p>As of {html.escape(as_of)}. Windows end on that date: "
+        "12 months = 365 days, the contact norm over 13 weeks.</p>",
+        "<h2>Portfolio scorecard: the nine key actions</h2>", _table(tables["portfolio_scorecard"]),
+        "<h2>KPIs</h2>", _table(kpi_frame),
+        "<h2>Accounts: actions passed (✓) or failed (✗), blank where not applicable</h2>", _table(acc_wide),
+        "<h2>Account managers</h2>",
+        _table(tables["account_manager_scorecard"].pivot(index="person_id", columns="action", values="measure")
+               .rename(columns=str).reset_index()),
+        _table(tables["account_manager_kpis"]),
+        "<h2>Tiers and strategic fit</h2><p>Tier map: wallet against fit, coloured by the tier of MODEL.md §6; "
+        "circled where the CRM records another tier; dashed lines: the wallet thresholds, dotted: cash-flow fit.</p>",
+        _png(_tier_map_fig(tt)),
+        "<h3>Findings</h3>", _table(tables["tier_findings"][["account_id", "name", "wallet", "fit", "recorded_tier",
+                                                              "model_tier", "cash_flow", "finding"]]),
+        "<h2>Nine-grid of each S/A account</h2><p>Ratings where recorded, else the replayed estimate; "
+        "green: target cell (high/supportive), red: risk cell (high/opposed); dot size: influence.</p>",
+        f"<div class='grids'>{''.join(grids)}</div>",
+        "<h3>Contacts in the risk cell</h3>", _table(tables["risk_contacts"]),
+        "<h3>Open complaints</h3>", _table(tables["open_complaints"]),
+        "<h2>Estimated state (replay of the last two years)</h2>", _table(tables["account_states"]),
+        "<h2>Data quality</h2>", _table(tables["data_quality"], max_rows=200),
+    ]
+    doc = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+           f"<style>{_CSS}</style></head><body>{''.join(sections)}</body></html>")
+    path = out / "report.html"
+    path.write_text(doc, encoding="utf-8")
+    return path
+
+
+def format_scorecard(portfolio: pd.DataFrame) -> str:
+    """The portfolio scorecard as a text table (for the CLI)."""
+    lines = [f"{'':3}{'action':<40}{'measure':>10}{'threshold':>12}  result  detail"]
+    for r in portfolio.itertuples(index=False):
+        m = "" if r.measure is None or (isinstance(r.measure, float) and np.isnan(r.measure)) else f"{r.measure:.2f}"
+        t = "" if r.threshold is None else f"{r.threshold:g}" if isinstance(r.threshold, (int, float)) else str(r.threshold)
+        res = "pass" if r.passed is True else "FAIL" if r.passed is False else "n/a"
+        lines.append(f"{r.action:<3}{r.name:<40}{m:>10}{t:>12}  {res:<6}  {r.detail}")
+    return "\n".join(lines)
