@@ -140,3 +140,32 @@ def test_monte_carlo_mean_converges_with_replications(small_scenario):
     # replications are independent: no correlation between consecutive ones
     r = np.corrcoef(t[:-1], t[1:])[0, 1]
     assert abs(r) < 4 / np.sqrt(t.size)
+
+
+def test_accounts_of_identical_setup_draw_independently():
+    """Streams are keyed by account id (MODEL.md §10): identical accounts with other ids
+    are independent once the portfolio-wide market cycle is switched off."""
+    import cathedral
+
+    n_accounts, n = 24, 800
+    account = {"wallet": 1000, "fit": 0.6, "coverage": 0.3, "org": 0.2,
+               "contacts": [{"id": "a", "intimacy": 0.4, "support": 0.2}, {"id": "b"}]}
+    scenario = cathedral.Scenario.from_dict({
+        "horizon_weeks": 52,
+        "accounts": [dict(account, id=f"twin-{i}") for i in range(n_accounts)],
+        "resources": {"account_managers": 100, "executive_days_per_year": 1e4, "budget_per_year": 1e7},
+        "params": {"macro_sd": 0.0},
+        "policy": {"type": "static", "default": {"visits": 2, "value_hours": 3, "social_hours": 1}},
+    })
+    res = cathedral.simulate(scenario, replications=n, seed=5, keep=["revenue"], progress=False)
+    totals = res.trajectory("revenue").sum(axis=1)  # replications × accounts
+    assert totals.std(axis=0).min() > 0
+    corr = np.corrcoef(totals, rowvar=False)
+    off = corr[~np.eye(n_accounts, dtype=bool)]
+    # each correlation has a standard error of about 1/sqrt(n) under independence;
+    # 276 distinct pairs, so 4.5 standard errors leaves a chance of ~2e-3 of a false alarm
+    assert np.abs(off).max() < 4.5 / np.sqrt(n)
+    # their mean: 276 independent pairs, standard error 1/sqrt(n * 276)
+    assert abs(off.mean()) < 4 / np.sqrt(n * n_accounts * (n_accounts - 1) / 2)
+    # and the accounts are not copies of each other: different ids, different luck
+    assert not np.array_equal(totals[:, 0], totals[:, 1])
