@@ -14,6 +14,7 @@
 #include <limits>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace cathedral {
@@ -580,20 +581,16 @@ Tiering parse_tiering(const json& j, const std::string& path, Ctx& ctx) {
   Tiering t;
   if (!expect_object(j, path, ctx)) return t;
   check_keys(j, path, kTieringKeys, ctx);
-  if (const json* s = find(j, "S")) {
-    const std::string p = key_path(path, "S");
-    if (expect_object(*s, p, ctx)) {
-      check_keys(*s, p, kTierSAKeys, ctx);
-      parse_min_wallet(*s, p, ctx, t.s_min_wallet);
-      number_field(*s, "min_fit", p, ctx, t.s_min_fit, check_unit);
-    }
-  }
-  if (const json* a = find(j, "A")) {
-    const std::string p = key_path(path, "A");
-    if (expect_object(*a, p, ctx)) {
-      check_keys(*a, p, kTierSAKeys, ctx);
-      parse_min_wallet(*a, p, ctx, t.a_min_wallet);
-      number_field(*a, "min_fit", p, ctx, t.a_min_fit, check_unit);
+  // S and A: a minimum wallet and a minimum fit
+  for (auto [name, min_wallet, min_fit] : {std::tuple{"S", &t.s_min_wallet, &t.s_min_fit},
+                                           std::tuple{"A", &t.a_min_wallet, &t.a_min_fit}}) {
+    const json* tier = find(j, name);
+    if (!tier) continue;
+    const std::string p = key_path(path, name);
+    if (expect_object(*tier, p, ctx)) {
+      check_keys(*tier, p, kTierSAKeys, ctx);
+      parse_min_wallet(*tier, p, ctx, *min_wallet);
+      number_field(*tier, "min_fit", p, ctx, *min_fit, check_unit);
     }
   }
   if (const json* b = find(j, "B")) {
