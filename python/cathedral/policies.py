@@ -92,12 +92,13 @@ class Observation:
     per cell, cells named in `grid_cells` (intimacy/support). Scalars: `epoch`,
     `week`, `n_replications`, `n_accounts`; `replication` holds each row's
     replication number; `account_ids`; `resources` (AM hours per week, executive
-    days and budget per year available).
+    days and budget per year available); `resources_left()` (per replication,
+    after the centres running now).
     """
 
     tier_labels = ("S", "A", "B", "C")
 
-    def __init__(self, raw: dict, account_ids: list[str]):
+    def __init__(self, raw: dict, account_ids: list[str], costs: Mapping | None = None):
         from . import _core
 
         self.grid_cells = tuple(_core.GRID_CELLS)
@@ -106,6 +107,18 @@ class Observation:
             setattr(self, key, value)
         self.cash_flow = self.cash_flow.astype(bool)
         self.n_replications, self.n_accounts = self.tier.shape
+        self._costs = dict(costs or {})
+
+    def resources_left(self) -> dict:
+        """What the resources leave for the plan after the joint innovation centres running now
+        (MODEL.md §4: they are commitments, taken first), per replication: AM hours per week,
+        executive days per year, budget per year. A centre kept running needs no setup."""
+        centres = self.jic.sum(axis=1)
+        return {
+            "am_hours_per_week": self.resources["am_hours_per_week"] - centres * self._costs.get("jic_hours_per_week", 0.0),
+            "executive_days_per_year": np.full(self.n_replications, float(self.resources["executive_days_per_year"])),
+            "budget_per_year": self.resources["budget_per_year"] - centres * self._costs.get("jic_money_per_year", 0.0),
+        }
 
     def tier_label(self):
         """Tier labels as strings (replications × accounts): S, A, B, C or cash_flow."""
@@ -123,12 +136,13 @@ _BOOL_FIELDS = ("pursue_agreement", "jic")
 class _Decider:
     """Calls the user's function and turns its mapping into the engine's array."""
 
-    def __init__(self, fn, account_ids):
+    def __init__(self, fn, account_ids, costs):
         self.fn = fn
         self.account_ids = list(account_ids)
+        self.costs = costs
 
     def __call__(self, raw: dict) -> np.ndarray:
-        obs = Observation(raw, self.account_ids)
+        obs = Observation(raw, self.account_ids, self.costs)
         R, A = obs.n_replications, obs.n_accounts
         where = f"python policy at epoch {obs.epoch} (week {obs.week})"
         result = self.fn(obs)
@@ -170,7 +184,7 @@ class PythonPolicy(Policy):
         raise ValueError("a python policy has no JSON form; save the function's code instead")
 
     def _tree(self, scenario):
-        return ("python", _Decider(self.fn, scenario.account_ids))
+        return ("python", _Decider(self.fn, scenario.account_ids, scenario.to_dict()["costs"]))
 
 
 def python(fn: Callable[[Observation], Mapping]) -> Policy:

@@ -628,3 +628,26 @@ def test_invalid_schedule_dicts_are_scenario_errors():
     with pytest.raises(cathedral.ScenarioError, match=r"policy\.phases\[1\]\.from_week"):
         scenario.with_policy({"type": "schedule", "phases": [{"from_week": 0, "policy": PLAN_A.to_dict()},
                                                              {"from_week": 0, "policy": PLAN_B.to_dict()}]})
+
+
+def test_resources_left_subtracts_the_running_centres():
+    """MODEL.md §4: running centres are commitments; the observation says what is left."""
+    scenario = cathedral.Scenario.demo()
+    data = scenario.to_dict()
+    costs, resources = data["costs"], data["resources"]
+    running_at_start = sum(a["jic"] for a in data["accounts"])
+    assert running_at_start > 0
+    seen = {}
+
+    def fn(obs):
+        seen[obs.epoch] = (obs.resources_left(), obs.jic.sum(axis=1))
+        return {"visits": 1.0, "jic": obs.tier == 0}  # centres at S accounts only
+
+    cathedral.simulate(scenario, policies.python(fn), replications=4, seed=1, progress=False)
+    for epoch, (left, centres) in seen.items():
+        hours = resources["account_managers"] * resources["am_hours_per_week"]
+        np.testing.assert_allclose(left["am_hours_per_week"], hours - centres * costs["jic_hours_per_week"])
+        np.testing.assert_allclose(left["budget_per_year"],
+                                   resources["budget_per_year"] - centres * costs["jic_money_per_year"])
+        np.testing.assert_allclose(left["executive_days_per_year"], resources["executive_days_per_year"])
+    assert seen[0][1][0] == running_at_start
