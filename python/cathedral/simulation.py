@@ -44,6 +44,47 @@ def _count(value, name: str, minimum: int, maximum: int) -> int:
     return int(value)
 
 
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _check_memory(scenario, policy, replications: int, keep: list[str]) -> None:
+    """Refuse a run whose outputs would not fit in memory, before it starts: running out of
+    memory would kill the Python process (a Jupyter kernel) instead of raising."""
+    from .policies import PythonPolicy, SchedulePolicy, _LayerMix
+
+    weeks, accounts = scenario.horizon_weeks, scenario.n_accounts
+    need = replications * weeks * (len(METRICS) + 20) * 8  # portfolio series and KPIs
+    need += replications * weeks * accounts * len(keep) * 8  # kept trajectories
+    parts = [f"{replications:,} replications × {weeks} weeks"]
+    if keep:
+        parts.append(f"{len(keep)} kept metrics × {accounts} accounts")
+
+    def python_inside(p) -> bool:
+        if isinstance(p, PythonPolicy):
+            return True
+        if isinstance(p, SchedulePolicy):
+            return any(python_inside(q) for _, q in p.phases)
+        if isinstance(p, _LayerMix):
+            return python_inside(p.base) or python_inside(p.with_)
+        return False
+
+    if python_inside(policy):
+        # every replication's state is held between decision epochs
+        contacts = sum(len(a["contacts"]) for a in scenario.to_dict()["accounts"])
+        need += replications * (accounts * 480 + contacts * 64)
+        parts.append("the state of every replication (a Python policy)")
+    limit = _physical_memory() // 2
+    if need > limit:
+        raise ValueError(
+            f"this run would need about {need / 2**30:.1f} GiB ({', '.join(parts)}), more than half of this "
+            f"machine's memory ({limit * 2 / 2**30:.1f} GiB); use fewer replications"
+            + (", or keep fewer metrics (keep=[...]) or keep=\"summary\"" if keep else ""))
+
+
 class _Progress:
     """A tqdm bar that appears only once a run has taken about two seconds."""
 
@@ -100,6 +141,7 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     seed = _count(seed, "seed", 0, 2**64 - 1)
     threads = 0 if threads is None else _count(threads, "threads", 1, 65536)
     keep_names = _keep_list(keep)
+    _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names)
 
     monitor = None
     if progress is None:

@@ -663,3 +663,16 @@ def test_default_progress_works_without_tqdm(demo_scenario, monkeypatch):
     res = cathedral.simulate(demo_scenario, replications=300, threads=1)  # progress=None: the default
     assert res.replications == 300
 
+
+
+def test_a_run_too_large_for_memory_is_refused_before_it_starts():
+    """Running out of memory would kill the interpreter; the estimate refuses such a run."""
+    scenario = cathedral.Scenario.demo()
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match=r"would need about [0-9.]+ GiB .*kept metrics.*use fewer replications"):
+        cathedral.simulate(scenario, keep="trajectories", replications=10**8, progress=False)
+    with pytest.raises(ValueError, match=r"a Python policy"):
+        cathedral.simulate(scenario, cathedral.policies.python(lambda obs: {}), replications=10**8, progress=False)
+    assert time.perf_counter() - started < 5  # refused up front, nothing was simulated
