@@ -1,5 +1,6 @@
 #include "cathedral/replication.hpp"
 
+#include <array>
 #include <cmath>
 
 #include "cathedral/accounting.hpp"
@@ -39,6 +40,7 @@ Replication::Replication(const Model& m, Mode mode)
   turnover_stream_.assign(K, Stream());
   r_social_.assign(K, 0.0);
   contact_org_start_.assign(K, 0.0);
+  cell_.assign(K, 0);
   r_value_.assign(K, 0.0);
   alloc_.assign(A * kNumAllocFields, 0.0);
 }
@@ -253,8 +255,18 @@ void Replication::turnover_pass(int t) {
   }
 }
 
+// Every contact's nine-grid cell at the end of the week: one flat vector loop.
+void Replication::cell_pass() {
+  const std::size_t n = intimacy_.size();
+  const double* __restrict I = intimacy_.data();
+  const double* __restrict S = support_.data();
+  std::int32_t* __restrict cell = cell_.data();
+  const GridCuts g = m_.grid;
+  for (std::size_t k = 0; k < n; ++k) cell[k] = grid_cell(g, I[k], S[k]);
+}
+
 // The indices K = Σ w_k S_k and Ī = Σ w_k I_k of one account (summed in
-// contact order) and its nine-grid cells at the end of the week.
+// contact order) and its nine-grid tallies.
 void Replication::index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const {
   const double* __restrict I = intimacy_.data();
   const double* __restrict S = support_.data();
@@ -266,11 +278,13 @@ void Replication::index_pass(int k0, int k1, double& K, double& Ibar, std::int32
   if (!grid) return;
   if (k1 - k0 < 128) {
     // Tallies packed 7 bits a cell into one word: no memory traffic per contact.
+    static constexpr std::array<std::uint64_t, kGridCells> kBit{1ULL,       1ULL << 7,  1ULL << 14, 1ULL << 21, 1ULL << 28,
+                                                                1ULL << 35, 1ULL << 42, 1ULL << 49, 1ULL << 56};
     std::uint64_t cells = 0;
-    for (int k = k0; k < k1; ++k) cells += std::uint64_t{1} << (7 * grid_cell(m_.grid, I[k], S[k]));
-    for (int cell = 0; cell < kGridCells; ++cell) grid[cell] += static_cast<std::int32_t>((cells >> (7 * cell)) & 0x7f);
+    for (int k = k0; k < k1; ++k) cells += kBit[static_cast<std::size_t>(cell_[k])];
+    for (int c = 0; c < kGridCells; ++c) grid[c] += static_cast<std::int32_t>((cells >> (7 * c)) & 0x7f);
   } else {
-    for (int k = k0; k < k1; ++k) ++grid[grid_cell(m_.grid, I[k], S[k])];
+    for (int k = k0; k < k1; ++k) ++grid[cell_[k]];
   }
 }
 
@@ -334,6 +348,7 @@ void Replication::step(int t, const RecordTargets& out) {
   }
   key_pass();
   turnover_pass<kMeanField>(t);
+  if (out.grid_counts) cell_pass();
 
   // the ring buffer of gross profit awaiting payment: this week's slot, and the slot paid in D weeks
   const int slot_now = t % (D_ + 1), slot_pay = (t + D_) % (D_ + 1);

@@ -52,6 +52,7 @@ class Replication {
   void key_pass();
   template <bool kMeanField>
   void turnover_pass(int week);
+  void cell_pass();
   void index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const;
   void synthesise_pipeline(bool projects);
   void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
@@ -80,6 +81,7 @@ class Replication {
   // within a week: the week's events, and per contact its account's O at the start of §3.3
   std::vector<int> n_benchmarking_, n_exec_visits_;
   std::vector<double> contact_org_start_;
+  std::vector<std::int32_t> cell_;  // nine-grid cell of each contact, end of the week
 
   // contacts
   std::vector<double> intimacy_, support_;
