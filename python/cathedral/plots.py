@@ -66,13 +66,14 @@ def nine_grid_plot(results, week: int = -1, ax=None, title: str | None = None):
     return fig
 
 
-def _draw_grid(ax, counts: np.ndarray, title: str) -> None:
+def _draw_grid(ax, counts: np.ndarray, title: str, vmax: float | None = None) -> None:
     m = _grid_matrix(counts)
-    ax.imshow(m, cmap="Blues", vmin=0)
+    vmax = m.max() if vmax is None else vmax
+    ax.imshow(m, cmap="Blues", vmin=0, vmax=vmax if vmax > 0 else 1)
     for i in range(3):
         for j in range(3):
             ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center",
-                    color="white" if m[i, j] > 0.6 * m.max() else "black", fontsize=11)
+                    color="white" if m[i, j] > 0.6 * vmax else "black", fontsize=11)
     ax.set_xticks(range(3), _SUPPORT)
     ax.set_yticks(range(3), _INTIMACY[::-1])
     ax.set_xlabel("support")
@@ -90,10 +91,11 @@ def nine_grid_comparison(results: Mapping[str, "Results"], week: int = -1):
     names = list(results)
     fig, axes = plt.subplots(1, len(names) + 1, figsize=(3.6 * (len(names) + 1), 3.6))
     first = results[names[0]]
-    _draw_grid(axes[0], first.nine_grid(0).sum(axis=0).to_numpy(), "end of week 0")
-    for axis, name in zip(axes[1:], names):
-        r = results[name]
-        _draw_grid(axis, r.nine_grid(week).sum(axis=0).to_numpy(), f"{name}, week {week % r.horizon_weeks}")
+    grids = [first.nine_grid(0).sum(axis=0).to_numpy()] + [results[n].nine_grid(week).sum(axis=0).to_numpy() for n in names]
+    vmax = max(g.max() for g in grids)  # one colour scale for every panel
+    _draw_grid(axes[0], grids[0], "end of week 0", vmax)
+    for axis, name, grid in zip(axes[1:], names, grids[1:]):
+        _draw_grid(axis, grid, f"{name}, week {week % results[name].horizon_weeks}", vmax)
     fig.tight_layout()
     return fig
 

@@ -23,9 +23,14 @@ class Results:
         self.seed: int = raw["seed"]
         self.mode: str = raw["mode"]
         self.horizon_weeks: int = raw["horizon_weeks"]
-        self.policy = policy  # the Policy (or dict) that was simulated
+        self._policy = policy
         self.account_ids = scenario.account_ids
         self._kpi_names = list(raw["kpi_names"])
+
+    @property
+    def policy(self):
+        """The Policy (or dict) that was simulated; the scenario's `policy` when none was passed."""
+        return self._policy if self._policy is not None else self.scenario.policy
 
     # --- KPIs --------------------------------------------------------------
     def kpis(self) -> pd.Series:

@@ -121,7 +121,9 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     replications  Monte Carlo replications (mean_field runs one deterministic path)
     seed          None takes the scenario's seed; the seed used is `Results.seed`
     mode          "monte_carlo" or "mean_field" (MODEL.md §7)
-    threads       worker threads, None for all cores; results are identical at any count
+    threads       worker threads, None for all cores; results are identical at any count.
+                  Threads share replications in blocks of 32, so a run of 32 replications
+                  or fewer (and mean_field) uses one thread
     keep          "summary", "trajectories" (every metric per replication, week and account),
                   or a list of metric names whose trajectories to keep
     strict        raise ResourceError when running joint innovation centres alone exceed a resource
@@ -158,4 +160,4 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     finally:
         if isinstance(monitor, _Progress):
             monitor.close()
-    return Results(raw, scenario, policy if policy is not None else scenario.policy)
+    return Results(raw, scenario, policy)
