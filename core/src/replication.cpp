@@ -300,7 +300,6 @@ void Replication::step(int t, const RecordTargets& out) {
   const Params& p = m_.params;
   const Costs& c = m_.costs;
   const int A = m_.n_accounts;
-  const int H = m_.horizon_weeks;
 
   // §3.1 market cycle (portfolio-wide); mean field: M ≡ 1.
   double M = m_.market_factor[t];  // market shocks multiply M_t
@@ -456,7 +455,6 @@ void Replication::step(int t, const RecordTargets& out) {
     for (int i = kNumFlows; i < kNumMetrics; ++i)
       if (i != metric::wallet) w[i] = week_sum[i] / A;
   }
-  (void)H;
 }
 
 void Replication::finish(const RecordTargets& out) const {
