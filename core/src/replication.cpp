@@ -437,7 +437,7 @@ void Replication::step(int t, const RecordTargets& out) {
     row[metric::agreement_weeks_left] = agreement_left_[a];
     row[metric::wallet] = W;
 
-    for (int i = 0; i < kNumMetrics; ++i) week_sum[i] += row[i];
+    for (int i = 0; i < kNumFlows; ++i) week_sum[i] += row[i];  // states are summed below, from their arrays
     if (out.account_totals) {
       double* tot = out.account_totals + static_cast<std::size_t>(a) * kNumMetrics;
       for (int i = 0; i < kNumFlows; ++i) tot[i] += row[i];
@@ -447,6 +447,21 @@ void Replication::step(int t, const RecordTargets& out) {
   }
 
   if (out.portfolio) {
+    // end-of-week states over accounts, in account order
+    auto total = [A](const auto& values) {
+      double sum = 0.0;
+      for (int a = 0; a < A; ++a) sum += static_cast<double>(values[a]);
+      return sum;
+    };
+    week_sum[metric::support] = total(support_index_);
+    week_sum[metric::intimacy] = total(intimacy_index_);
+    week_sum[metric::coverage] = total(coverage_);
+    week_sum[metric::satisfaction] = total(satisfaction_);
+    week_sum[metric::org] = total(org_);
+    week_sum[metric::fit] = total(fit_);
+    week_sum[metric::jic] = total(jic_);
+    week_sum[metric::agreement_weeks_left] = total(agreement_left_);
+    week_sum[metric::wallet] = total(wallet_);
     double* w = out.portfolio + static_cast<std::size_t>(t) * kNumMetrics;
     const double team_cost = accounting::team_cost_per_week(m_.resources);
     for (int i = 0; i < kNumMetrics; ++i) w[i] = week_sum[i];
