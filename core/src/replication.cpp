@@ -166,6 +166,17 @@ void Replication::add_arrivals(int a, int week, double project_rate, double dig_
   }
   // Time-changed Poisson processes: each residual is the distance to the
   // next point of a unit-rate process, so only arrivals cost draws.
+  residual_projects_[a] -= project_rate;
+  residual_dig_[a] -= dig_rate;
+  draw_arrivals(a, week, seen);
+}
+
+// The points of the arrival processes that this week's rates reached: the
+// deals, their sizes and their decision draws, projects first.
+void Replication::draw_arrivals(int a, int week, double& seen) {
+  const Params& p = m_.params;
+  const double d_bar = m_.mean_deal[a];
+  const int due = week + L_;
   auto arrive = [&](double scale) {
     pipeline::Deal d{d_bar * scale * pipeline::size_factor(p, size_stream_[a].normal()), 1.0,
                      decision_stream_[a].uniform(), decision_stream_[a].uniform(), due};
@@ -173,13 +184,11 @@ void Replication::add_arrivals(int a, int week, double project_rate, double dig_
     if (due < m_.horizon_weeks) book_[a].add(d);
   };
   double& rp = residual_projects_[a];
-  rp -= project_rate;
   while (rp <= 0.0) {
     arrive(1.0);
     rp += project_stream_[a].exponential();
   }
   double& rd = residual_dig_[a];
-  rd -= dig_rate;
   while (rd <= 0.0) {
     arrive(p.dig_deal_fraction);
     rd += dig_stream_[a].exponential();
@@ -382,8 +391,15 @@ void Replication::step(int t, const RecordTargets& out) {
 
     // arrivals
     double seen = 0.0;
-    add_arrivals(a, t, pipeline::project_rate(W, M, idx.discovery, m_.mean_deal[a]),
-                 pipeline::dig_rate(p, W, m_.mean_deal[a], r_visits_[a], C), seen);
+    const double lam = pipeline::project_rate(W, M, idx.discovery, m_.mean_deal[a]);
+    const double mu = pipeline::dig_rate(p, W, m_.mean_deal[a], r_visits_[a], C);
+    if constexpr (kMeanField) {
+      add_arrivals(a, t, lam, mu, seen);
+    } else {  // most weeks see no arrival: only the residuals move
+      residual_projects_[a] -= lam;
+      residual_dig_[a] -= mu;
+      if (residual_projects_[a] <= 0.0 || residual_dig_[a] <= 0.0) draw_arrivals(a, t, seen);
+    }
 
     // decisions due this week
     double revenue = 0.0, gp = 0.0, wins = 0.0, direct = 0.0, decided = 0.0;

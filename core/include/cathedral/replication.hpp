@@ -56,6 +56,7 @@ class Replication {
   void index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const;
   void synthesise_pipeline(bool projects);
   void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
+  void draw_arrivals(int a, int week, double& seen);
 
   const Model& m_;
   Mode mode_;
