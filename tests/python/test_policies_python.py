@@ -651,3 +651,34 @@ def test_resources_left_subtracts_the_running_centres():
                                    resources["budget_per_year"] - centres * costs["jic_money_per_year"])
         np.testing.assert_allclose(left["executive_days_per_year"], resources["executive_days_per_year"])
     assert seen[0][1][0] == running_at_start
+
+
+def test_the_shipped_rule_based_example():
+    """examples/rule_based_policy.py: cash-flow customers get maintenance only; a replication
+    whose quarterly revenue drops shifts key hours to broad relationships."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "rule_based_policy.py"
+    spec = importlib.util.spec_from_file_location("rule_based_policy", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    scenario = cathedral.Scenario.demo().with_shocks(shocks.market(26, 77, 0.5))
+    seen = []
+
+    class Recording(example.DownturnRule):
+        def __call__(self, obs):
+            alloc = super().__call__(obs)
+            seen.append((obs.cash_flow.copy(), {k: np.asarray(v).copy() for k, v in alloc.items()}))
+            return alloc
+
+    cathedral.simulate(scenario, policies.python(Recording()), replications=64, seed=4, progress=False)
+    shifted = False
+    for cash_flow, alloc in seen:
+        assert np.all(alloc["visits"][cash_flow] == example.MAINTENANCE["visits"])
+        assert np.all(alloc["social_hours"][cash_flow] == 0.0)
+        others = ~cash_flow
+        shifted |= bool(np.any(alloc["visits"][others] == 2 * example.BASE["visits"]))
+        broad = alloc["visits"] == 2 * example.BASE["visits"]
+        assert np.all(alloc["social_hours"][broad & others] == 0.5 * example.BASE["social_hours"])
+    assert shifted  # the halved market does trigger the rule in some replications
