@@ -18,11 +18,7 @@ printed and written as JSON to bench/results/engine-<date>.json (or --out).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +28,8 @@ import numpy as np
 import cathedral
 
 HERE = Path(__file__).resolve().parent
+
+from machine import load_average, machine_info  # noqa: E402  (bench/ is the script's folder)
 THREADS = (1, 2)
 REPEATS = 3
 _POLICIES: dict = {}
@@ -43,46 +41,6 @@ CASES = (
     ("demo", "mean_field", 200, 20),
     ("large", "monte_carlo", 200, 64),
 )
-
-
-def machine_info() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "cores_usable": usable,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "cathedral": getattr(cathedral, "__version__", None),
-        "git_commit": commit,
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "load_avg_at_start": load_average(),
-    }
-
-
-def load_average():
-    """The 1-minute load average (other processes competing for the cores skew the timings)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        return None
 
 
 def scenarios() -> dict:

@@ -41,12 +41,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as _dt
 import json
 import math
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,6 +58,7 @@ sys.path.insert(0, str(HERE))
 
 from baselines import numba_model, numpy_model  # noqa: E402
 from baselines.common import COST_DEFAULTS  # noqa: E402
+from machine import machine_info  # noqa: E402
 
 PLAN = {
     "social_hours": 2.0, "value_hours": 3.0, "visits": 2.0, "service_hours": 2.0,
@@ -76,44 +74,6 @@ IMPLS = ("engine", "numpy", "numba")
 
 # ---------------------------------------------------------------------------
 # machine description
-
-def machine_info() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    import numba
-    try:
-        load = round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        load = None
-    return {
-        "cpu": cpu,
-        "nproc": os.cpu_count(),
-        "cores_usable": usable,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "cathedral": getattr(cathedral, "__version__", None),
-        "git_commit": commit,
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "load_avg_at_start": load,
-    }
-
 
 # ---------------------------------------------------------------------------
 # scenarios
@@ -238,8 +198,10 @@ def main(argv=None) -> int:
     R_np = args.numpy_replications or R
     repeats = max(1, args.repeats or (1 if args.quick else 3))
 
-    info = machine_info()
-    print(f"cathedral {info['cathedral']} @ {info['git_commit'] or '?'}; {info['cpu']}, nproc {info['nproc']} "
+    import numba
+
+    info = machine_info(numba=numba.__version__)
+    print(f"cathedral {info['cathedral']} @ {info['git_commit'] or '?'}; {info['cpu']}, cores {info['cores']} "
           f"({info['cores_usable']} usable); Python {info['python']}, numpy {info['numpy']}, numba {info['numba']}; "
           f"{info['date']}; load {info['load_avg_at_start']}" + ("; QUICK" if args.quick else ""))
     if info["load_avg_at_start"] is not None and info["load_avg_at_start"] > 0.5:
