@@ -90,7 +90,6 @@ class ParallelRun {
     if (user_cancel_) throw RunCancelled();
   }
   bool cancelled() const { return cancelled_; }
-  std::atomic<bool>& cancel_flag() { return cancelled_; }
 
  private:
   int threads_;

@@ -44,7 +44,6 @@ class Replication {
   // Write end-of-horizon states into out.account_totals.
   void finish(const RecordTargets& out) const;
 
-  std::int64_t replication() const { return rep_; }
 
  private:
   template <bool kMeanField>
