@@ -1,48 +1,72 @@
 #include "cathedral/replication.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "cathedral/accounting.hpp"
 #include "cathedral/broad_layer.hpp"
+#include "cathedral/elementary.hpp"
 #include "cathedral/key_layer.hpp"
 #include "cathedral/market.hpp"
 #include "cathedral/org_layer.hpp"
+#include "cathedral/simd.hpp"
 
 namespace cathedral {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define CATHEDRAL_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CATHEDRAL_VECTOR_CLONES
-#endif
+namespace {
+
+// Σ x[i] in a fixed order that vectorises: four interleaved partial sums,
+// combined pairwise. The same order, hence the same bits, on every machine.
+CATHEDRAL_VECTOR_CLONES
+double ordered_sum(const double* __restrict x, int n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+CATHEDRAL_VECTOR_CLONES
+void add_to(double* __restrict total, const double* __restrict x, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) total[i] += x[i];
+}
+
+}  // namespace
 
 Replication::Replication(const Model& m, Mode mode)
     : m_(m),
       mode_(mode),
       L_(static_cast<int>(m.params.sales_cycle_weeks)),
       D_(static_cast<int>(m.params.payment_delay_weeks)),
-      p_turnover_(1.0 - std::exp(-m.params.turnover_per_year / 52.0)),
+      p_turnover_(1.0 - elementary::exp(-m.params.turnover_per_year / 52.0)),
       p_shift_(market::strategy_shift_probability(m.params)) {
   const std::size_t A = static_cast<std::size_t>(m.n_accounts);
   const std::size_t K = m.contact_ids.size();
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
-                  &r_visits_, &r_service_, &competitor_})
+                  &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &n_benchmarking_,
+                  &n_exec_visits_, &signed_, &agreement_weeks_, &project_rate_, &dig_rate_, &p_win_, &margin_,
+                  &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_, &fixed_spend_,
+                  &fixed_hours_})
     v->assign(A, 0.0);
   agreement_left_.assign(A, 0);
   jic_.assign(A, 0);
-  opening_.assign(A, 0);
-  n_benchmarking_.assign(A, 0);
-  n_exec_visits_.assign(A, 0);
+  pursue_agreement_.assign(A, 0);
   next_shift_.assign(A, 0);
+  decided_at_.assign(A, -1);
   for (auto* v : {&strategy_stream_, &fit_stream_, &project_stream_, &dig_stream_, &size_stream_, &decision_stream_})
     v->assign(A, Stream());
-  book_.assign(A, pipeline::Book());
   gp_due_.assign(A * static_cast<std::size_t>(D_ + 1), 0.0);
+  flow_.assign(A * kNumFlows, 0.0);
+  flow_total_.assign(A * kNumFlows, 0.0);
   intimacy_.assign(K, 0.0);
   support_.assign(K, 0.0);
-  next_leave_.assign(K, 0);
   turnover_stream_.assign(K, Stream());
   r_social_.assign(K, 0.0);
   contact_org_start_.assign(K, 0.0);
@@ -57,6 +81,12 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
   const bool mc = mode_ == Mode::monte_carlo;
   market_x_ = 0.0;
   market_stream_ = Stream(stream_key(seed, r, 0, Purpose::market));
+  pipeline_.reset(m_.horizon_weeks);
+  departures_.resize(static_cast<std::size_t>(m_.horizon_weeks));
+  for (auto& week : departures_) week.clear();
+  std::fill(gp_due_.begin(), gp_due_.end(), 0.0);
+  std::fill(flow_total_.begin(), flow_total_.end(), 0.0);
+  std::fill(decided_at_.begin(), decided_at_.end(), -1);
   for (int a = 0; a < m_.n_accounts; ++a) {
     const std::uint64_t id = m_.account_hash[a];
     fit_[a] = m_.fit[a];
@@ -66,9 +96,11 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
     satisfaction_[a] = m_.satisfaction[a];
     org_[a] = m_.org[a];
     agreement_left_[a] = m_.agreement_weeks_left[a];
+    agreement_weeks_[a] = m_.agreement_weeks_left[a];
     jic_[a] = m_.jic[a];
     revenue_to_date_[a] = gp_to_date_[a] = 0.0;
     competitor_[a] = m_.competitor_strength[a];
+    fit_eps_[a] = 0.0;
     strategy_stream_[a] = Stream(stream_key(seed, r, id, Purpose::strategy));
     fit_stream_[a] = Stream(stream_key(seed, r, id, Purpose::fit));
     project_stream_[a] = Stream(stream_key(seed, r, id, Purpose::arrivals, 0));
@@ -80,7 +112,6 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
     next_shift_[a] = mc ? strategy_stream_[a].geometric(p_shift_) : INT64_MAX;
     residual_projects_[a] = mc ? project_stream_[a].exponential() : 0.0;
     residual_dig_[a] = mc ? dig_stream_[a].exponential() : 0.0;
-    for (int d = 0; d <= D_; ++d) gp_due_[static_cast<std::size_t>(a) * (D_ + 1) + d] = 0.0;
 
     double K = 0.0, Ibar = 0.0;
     for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
@@ -89,20 +120,19 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
       K += m_.contact_weight[k] * support_[k];
       Ibar += m_.contact_weight[k] * intimacy_[k];
       turnover_stream_[k] = Stream(stream_key(seed, r, id, Purpose::turnover, static_cast<std::uint64_t>(k - m_.contact_begin[a])));
-      next_leave_[k] = mc ? turnover_stream_[k].geometric(p_turnover_) : INT64_MAX;
+      if (mc) schedule_departure(k, turnover_stream_[k].geometric(p_turnover_));
     }
     support_index_[a] = K;
     intimacy_index_[a] = Ibar;
 
-    book_[a].clear();
     for (int i = m_.listed_begin[a]; i < m_.listed_begin[a + 1]; ++i) {
       const ListedDeal& d = m_.listed_deals[i];
-      pipeline::Deal deal{d.size, 1.0, 0.0, 0.0, d.decision_week};
+      pipeline::Deal deal{d.size, 1.0, 0.0, 0.0, a};
       if (mc) {
         deal.u_award = decision_stream_[a].uniform();
         deal.u_win = decision_stream_[a].uniform();
       }
-      book_[a].add(deal);
+      pipeline_.add(d.decision_week, deal);
     }
   }
   synthesise_pipeline(true);
@@ -110,6 +140,8 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
 
 void Replication::observe(Observation& obs, int row) const {
   obs.replication[row] = rep_;
+  std::vector<double> open(static_cast<std::size_t>(m_.n_accounts), 0.0);
+  pipeline_.add_open_value(open);
   for (int a = 0; a < m_.n_accounts; ++a) {
     const std::size_t i = obs.at(row, a);
     obs.tier[i] = static_cast<std::int8_t>(tier_of(m_.tier_rules, wallet_[a], fit_[a]));
@@ -125,7 +157,7 @@ void Replication::observe(Observation& obs, int row) const {
     obs.jic[i] = jic_[a];
     obs.revenue_to_date[i] = revenue_to_date_[a];
     obs.gross_profit_to_date[i] = gp_to_date_[a];
-    obs.pipeline_value[i] = book_[a].open_value();
+    obs.pipeline_value[i] = open[static_cast<std::size_t>(a)];
     std::int32_t* grid = obs.grid.data() + i * kGridCells;
     for (int c = 0; c < kGridCells; ++c) grid[c] = 0;
     for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k)
@@ -137,6 +169,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
   const Params& p = m_.params;
   std::copy(allocation.begin(), allocation.end(), alloc_.begin());
   epoch_week_ = week;
+  max_events_per_week_ = 0.0;
   for (int a = 0; a < m_.n_accounts; ++a) {
     const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
     r_visits_[a] = broad_layer::visit_response(p, x[static_cast<int>(AllocField::visits)], m_.staff[a]);
@@ -147,41 +180,57 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
       r_value_[k] = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
     }
     const bool run_centre = x[static_cast<int>(AllocField::jic)] != 0.0;
-    opening_[a] = run_centre && !jic_[a];
+    centre_opens_[a] = run_centre && !jic_[a] ? 1.0 : 0.0;
     jic_[a] = run_centre;
+    centre_[a] = run_centre ? 1.0 : 0.0;
+    pursue_agreement_[a] = x[static_cast<int>(AllocField::pursue_agreement)] != 0.0;
+    benchmarking_rate_[a] = x[static_cast<int>(AllocField::benchmarking)];
+    exec_visit_rate_[a] = x[static_cast<int>(AllocField::exec_visits)];
+    max_events_per_week_ = std::max({max_events_per_week_, org_layer::max_events_per_week(benchmarking_rate_[a]),
+                                     org_layer::max_events_per_week(exec_visit_rate_[a])});
+    const accounting::EpochCosts fixed = accounting::epoch_costs(m_.costs, x, run_centre);
+    fixed_spend_[a] = fixed.spend;
+    fixed_hours_[a] = fixed.hours;
   }
   if (week == 0) synthesise_pipeline(false);
 }
 
-void Replication::add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen) {
+void Replication::add_arrivals(int a, int week, double project_rate, double dig_rate) {
   const Params& p = m_.params;
   const double d_bar = m_.mean_deal[a];
   const int due = week + L_;
   if (mode_ == Mode::mean_field) {
     // Expected arrivals: one pseudo-deal holding the expected count and value.
-    seen += project_rate + dig_rate;
     if (due < m_.horizon_weeks && project_rate + dig_rate > 0.0)
-      book_[a].add({project_rate * d_bar + dig_rate * d_bar * p.dig_deal_fraction, project_rate + dig_rate, 0.0, 0.0, due});
+      pipeline_.add(due, {project_rate * d_bar + dig_rate * d_bar * p.dig_deal_fraction, project_rate + dig_rate, 0.0,
+                          0.0, a});
     return;
   }
   // Time-changed Poisson processes: each residual is the distance to the
   // next point of a unit-rate process, so only arrivals cost draws.
   residual_projects_[a] -= project_rate;
   residual_dig_[a] -= dig_rate;
-  draw_arrivals(a, week, seen);
+  draw_arrivals(a, week);
+}
+
+// Contact k leaves in `week`: kept in that week's list, if within the horizon.
+void Replication::schedule_departure(int k, std::int64_t week) {
+  if (week < m_.horizon_weeks) departures_[static_cast<std::size_t>(week)].push_back(k);
 }
 
 // The points of the arrival processes that this week's rates reached: the
-// deals, their sizes and their decision draws, projects first.
-void Replication::draw_arrivals(int a, int week, double& seen) {
+// deals, their sizes and their decision draws, projects first. Returns how
+// many deals were seen.
+int Replication::draw_arrivals(int a, int week) {
   const Params& p = m_.params;
   const double d_bar = m_.mean_deal[a];
   const int due = week + L_;
+  int seen = 0;
   auto arrive = [&](double scale) {
-    pipeline::Deal d{d_bar * scale * pipeline::size_factor(p, size_stream_[a].normal()), 1.0,
-                     decision_stream_[a].uniform(), decision_stream_[a].uniform(), due};
-    seen += 1.0;
-    if (due < m_.horizon_weeks) book_[a].add(d);
+    const pipeline::Deal d{d_bar * scale * pipeline::size_factor(p, size_stream_[a].normal()), 1.0,
+                           decision_stream_[a].uniform(), decision_stream_[a].uniform(), a};
+    ++seen;
+    if (due < m_.horizon_weeks) pipeline_.add(due, d);
   };
   double& rp = residual_projects_[a];
   while (rp <= 0.0) {
@@ -193,6 +242,7 @@ void Replication::draw_arrivals(int a, int week, double& seen) {
     arrive(p.dig_deal_fraction);
     rd += dig_stream_[a].exponential();
   }
+  return seen;
 }
 
 // MODEL.md §3.6 "Initial pipeline": weeks −L … −1 add one week's arrivals
@@ -211,18 +261,74 @@ void Replication::synthesise_pipeline(bool projects) {
     } else {
       mu = pipeline::dig_rate(p, m_.wallet[a], m_.mean_deal[a], r_visits_[a], coverage_[a]);
     }
-    double unused = 0.0;
-    for (int w = -L_; w < 0; ++w) add_arrivals(a, w, lam, mu, unused);
+    for (int w = -L_; w < 0; ++w) add_arrivals(a, w, lam, mu);
+  }
+}
+
+// §3.1 draws of the week: strategy shifts (at their drawn weeks) and fit noise.
+void Replication::draw_exogenous(int t) {
+  const Params& p = m_.params;
+  const bool noise = p.fit_noise > 0.0;
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    if (t == next_shift_[a]) {
+      fit_target_[a] = market::shifted_target(p, fit_target_[a], strategy_stream_[a].normal());
+      next_shift_[a] = t + 1 + strategy_stream_[a].geometric(p_shift_);
+    }
+    if (noise) fit_eps_[a] = fit_stream_[a].normal();
+  }
+}
+
+// §3.1 fit and wallet, §3.2 the week's events, §3.3 broad and organisational
+// layers (from C and O at the start of the step), for every account: one
+// branch-free loop. kAtMostTwoEvents: no account holds more than two events
+// of a kind in a week (the usual case), so the powers need no loop.
+template <bool kAtMostTwoEvents>
+CATHEDRAL_VECTOR_CLONES
+void Replication::account_pass(int t) {
+  const Params p = m_.params;  // a local copy: no aliasing with the arrays below
+  const int A = m_.n_accounts;
+  const double u = static_cast<double>(t % 52);
+  const bool grow = t >= 1;
+  double* __restrict fit = fit_.data();
+  double* __restrict wallet = wallet_.data();
+  double* __restrict coverage = coverage_.data();
+  double* __restrict satisfaction = satisfaction_.data();
+  double* __restrict org = org_.data();
+  double* __restrict org_start = org_start_.data();
+  double* __restrict n_bm_out = n_benchmarking_.data();
+  double* __restrict n_ev_out = n_exec_visits_.data();
+  const double* __restrict fit_target = fit_target_.data();
+  const double* __restrict eps = fit_eps_.data();
+  const double* __restrict wallet_growth = m_.wallet_growth.data();
+  const double* __restrict capability = m_.capability_match.data();
+  const double* __restrict bm_rate = benchmarking_rate_.data();
+  const double* __restrict ev_rate = exec_visit_rate_.data();
+  const double* __restrict r_visits = r_visits_.data();
+  const double* __restrict r_service = r_service_.data();
+  const double* __restrict centre = centre_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (int a = 0; a < A; ++a) {
+    const double F = market::fit_step(p, fit[a], fit_target[a], eps[a]);
+    fit[a] = F;
+    const double factor = market::wallet_weekly_factor(p, wallet_growth[a], F);
+    wallet[a] = grow ? wallet[a] * factor : wallet[a];  // W_0 is the scenario's wallet
+    const double n_bm = org_layer::events_in_week(u, bm_rate[a]);
+    const double n_ev = org_layer::events_in_week(u, ev_rate[a]);
+    n_bm_out[a] = n_bm;
+    n_ev_out[a] = n_ev;
+    const double C0 = coverage[a], O0 = org[a];
+    org_start[a] = O0;
+    coverage[a] = broad_layer::coverage_step(p, C0, r_visits[a]);
+    satisfaction[a] = broad_layer::satisfaction_step(p, satisfaction[a], C0, r_service[a]);
+    org[a] = org_layer::step<kAtMostTwoEvents>(p, O0, C0, centre[a], F, capability[a], n_bm, n_ev);
   }
 }
 
 // §3.3 key layer for every contact of the replication, from I, S and the
-// account's O at the start of the step: one flat, branch-free loop. Built
-// for AVX2 too (picked at run time): element-wise IEEE arithmetic without
-// FMA gives the same bits either way.
+// account's O at the start of the step: one flat, branch-free loop.
 CATHEDRAL_VECTOR_CLONES
 void Replication::key_pass() {
-  const Params p = m_.params;  // a local copy: no aliasing with the arrays below
+  const Params p = m_.params;
   const std::size_t n = intimacy_.size();
   double* __restrict I = intimacy_.data();
   double* __restrict S = support_.data();
@@ -230,6 +336,7 @@ void Replication::key_pass() {
   const double* __restrict r_s = r_social_.data();
   const double* __restrict r_v = r_value_.data();
   const double* __restrict org_start = contact_org_start_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t k = 0; k < n; ++k) {
     const key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], org_start[k]);
     I[k] = c.intimacy;
@@ -256,12 +363,12 @@ void Replication::turnover_pass(int t) {
       S[k] = keep * S[k] + p_turnover_ * s.support;
     }
   } else {
-    for (std::size_t k = 0; k < n; ++k) {
-      if (next_leave_[k] != t) continue;
+    // contacts are independent here: the order within the week does not matter
+    for (const int k : departures_[static_cast<std::size_t>(t)]) {
       const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
       I[k] = s.intimacy;
       S[k] = s.support;
-      next_leave_[k] = t + 1 + turnover_stream_[k].geometric(p_turnover_);
+      schedule_departure(k, t + 1 + turnover_stream_[k].geometric(p_turnover_));
     }
   }
   for (const Model::WeekShock& sh : m_.shocks_by_week[t]) {
@@ -281,15 +388,17 @@ void Replication::cell_pass() {
   const double* __restrict S = support_.data();
   std::int32_t* __restrict cell = cell_.data();
   const GridCuts g = m_.grid;
+  CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t k = 0; k < n; ++k) cell[k] = grid_cell(g, I[k], S[k]);
 }
 
 // The indices K = Σ w_k S_k and Ī = Σ w_k I_k of one account (summed in
 // contact order) and its nine-grid tallies.
-void Replication::index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const {
+void Replication::index_pass(int k0, int k1, double& K_out, double& Ibar_out, std::int32_t* grid) const {
   const double* __restrict I = intimacy_.data();
   const double* __restrict S = support_.data();
   const double* __restrict weight = m_.contact_weight.data();
+  double K = 0.0, Ibar = 0.0;  // locals, not the references: they stay in registers
   if (!grid || k1 - k0 >= 128) {
     for (int k = k0; k < k1; ++k) {
       K += weight[k] * S[k];
@@ -297,19 +406,201 @@ void Replication::index_pass(int k0, int k1, double& K, double& Ibar, std::int32
     }
     if (grid)
       for (int k = k0; k < k1; ++k) ++grid[cell_[k]];
-    return;
+  } else {
+    // Tallies packed 7 bits a cell into one word: no memory traffic per
+    // contact, and one loop with the sums (one loop exit to predict per account).
+    static constexpr std::array<std::uint64_t, kGridCells> kBit{1ULL,       1ULL << 7,  1ULL << 14, 1ULL << 21, 1ULL << 28,
+                                                                1ULL << 35, 1ULL << 42, 1ULL << 49, 1ULL << 56};
+    std::uint64_t cells = 0;
+    for (int k = k0; k < k1; ++k) {
+      K += weight[k] * S[k];
+      Ibar += weight[k] * I[k];
+      cells += kBit[static_cast<std::size_t>(cell_[k])];
+    }
+    for (int c = 0; c < kGridCells; ++c) grid[c] += static_cast<std::int32_t>((cells >> (7 * c)) & 0x7f);
   }
-  // Tallies packed 7 bits a cell into one word: no memory traffic per contact,
-  // and one loop with the sums (one loop exit to predict per account).
-  static constexpr std::array<std::uint64_t, kGridCells> kBit{1ULL,       1ULL << 7,  1ULL << 14, 1ULL << 21, 1ULL << 28,
-                                                              1ULL << 35, 1ULL << 42, 1ULL << 49, 1ULL << 56};
-  std::uint64_t cells = 0;
-  for (int k = k0; k < k1; ++k) {
-    K += weight[k] * S[k];
-    Ibar += weight[k] * I[k];
-    cells += kBit[static_cast<std::size_t>(cell_[k])];
+  K_out = K;
+  Ibar_out = Ibar;
+}
+
+// The week's indices K and Ī per account (§3.6) and §3.5 the cooperation
+// agreement, from this week's O and F.
+void Replication::indices_and_agreements(int t, std::int32_t* grid) {
+  const Params& p = m_.params;
+  const int A = m_.n_accounts;
+  for (int a = 0; a < A; ++a) {
+    double K, Ibar;
+    index_pass(m_.contact_begin[a], m_.contact_begin[a + 1], K, Ibar,
+               grid ? grid + (static_cast<std::size_t>(t) * A + a) * kGridCells : nullptr);
+    support_index_[a] = K;
+    intimacy_index_[a] = Ibar;
+    signed_[a] = org_layer::agreement_step(p, agreement_left_[a], pursue_agreement_[a] != 0, org_[a], fit_[a]) ? 1.0 : 0.0;
+    agreement_weeks_[a] = agreement_left_[a];
   }
-  for (int c = 0; c < kGridCells; ++c) grid[c] += static_cast<std::int32_t>((cells >> (7 * c)) & 0x7f);
+}
+
+// §3.6 arrival rates of the week. Monte Carlo: the arrival processes' residuals
+// move by the rates; mean field: the rates are kept for the pseudo-deals.
+template <bool kMeanField>
+CATHEDRAL_VECTOR_CLONES
+void Replication::rate_pass(double M) {
+  const Params p = m_.params;
+  const int A = m_.n_accounts;
+  const double* __restrict W = wallet_.data();
+  const double* __restrict C = coverage_.data();
+  const double* __restrict Ibar = intimacy_index_.data();
+  const double* __restrict mean_deal = m_.mean_deal.data();
+  const double* __restrict r_visits = r_visits_.data();
+  double* __restrict to_project = kMeanField ? project_rate_.data() : residual_projects_.data();
+  double* __restrict to_dig = kMeanField ? dig_rate_.data() : residual_dig_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (int a = 0; a < A; ++a) {
+    const double lam = pipeline::project_rate(W[a], M, pipeline::discovery(p, C[a], Ibar[a]), mean_deal[a]);
+    const double mu = pipeline::dig_rate(p, W[a], mean_deal[a], r_visits[a], C[a]);
+    if constexpr (kMeanField) {
+      to_project[a] = lam;
+      to_dig[a] = mu;
+    } else {
+      to_project[a] -= lam;
+      to_dig[a] -= mu;
+    }
+  }
+}
+
+// The deals seen this week. Monte Carlo: only where a residual crossed zero
+// (most accounts see none); mean field: the expected arrivals.
+template <bool kMeanField>
+void Replication::arrivals(int t) {
+  double* seen = flow(metric::seen_deals);
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    if constexpr (kMeanField) {
+      seen[a] = project_rate_[a] + dig_rate_[a];
+      add_arrivals(a, t, project_rate_[a], dig_rate_[a]);
+    } else {
+      seen[a] = (residual_projects_[a] <= 0.0 || residual_dig_[a] <= 0.0) ? draw_arrivals(a, t) : 0.0;
+    }
+  }
+}
+
+// §3.6 the decisions due this week, from this week's indices and state.
+template <bool kMeanField>
+void Replication::decisions(int t) {
+  const Params& p = m_.params;
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  double* revenue = flow(metric::revenue);
+  double* gp = flow(metric::gross_profit);
+  double* wins = flow(metric::wins);
+  double* direct = flow(metric::direct_awards);
+  double* decided = flow(metric::decided_deals);
+  for (double* f : {revenue, gp, wins, direct, decided}) std::fill(f, f + A, 0.0);
+  for (const pipeline::Deal& d : pipeline_.due(t)) {
+    const int a = d.account;
+    if (decided_at_[a] != t) {  // the account's terms of the week, once
+      decided_at_[a] = t;
+      const bool J = jic_[a] != 0;
+      const double C = coverage_[a], K = support_index_[a];
+      const pipeline::Indices idx{K, intimacy_index_[a], pipeline::tech_lead(p, C, J),
+                                  pipeline::discovery(p, C, intimacy_index_[a])};
+      p_win_[a] = pipeline::win_probability(p, idx, org_[a], fit_[a], satisfaction_[a], competitor_[a]);
+      margin_[a] = pipeline::margin(p, idx.tech_lead);
+      p_circle_[a] = (agreement_left_[a] > 0 && K >= 0.0) ? p.agreement_circled : 0.0;
+    }
+    const double p_win = p_win_[a], margin = margin_[a], p_circle = p_circle_[a];
+    decided[a] += d.count;
+    if constexpr (kMeanField) {
+      const double tender = (1.0 - p_circle) * p_win;
+      wins[a] += d.count * (p_circle + tender);
+      direct[a] += d.count * p_circle;
+      revenue[a] += d.value * (p_circle + tender);
+      gp[a] += d.value * (p_circle * (margin + p.agreement_premium) + tender * margin);
+    } else {
+      if (d.u_award < p_circle) {  // circled: won without a tender
+        wins[a] += 1.0;
+        direct[a] += 1.0;
+        revenue[a] += d.value;
+        gp[a] += d.value * (margin + p.agreement_premium);
+      } else if (d.u_win < p_win) {
+        wins[a] += 1.0;
+        revenue[a] += d.value;
+        gp[a] += d.value * margin;
+      }
+    }
+  }
+  pipeline_.close(t);
+}
+
+// §3.7 accounting, payments and the week's flows of every account.
+CATHEDRAL_VECTOR_CLONES
+void Replication::accounting_pass(int t) {
+  const Costs c = m_.costs;
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  const double open_scale = t == epoch_week_ ? 1.0 : 0.0;  // a centre's setup cost falls in the epoch's first week
+  double* __restrict flows = flow_.data();
+  double* __restrict revenue_to_date = revenue_to_date_.data();
+  double* __restrict gp_to_date = gp_to_date_.data();
+  const double* __restrict fixed_spend = fixed_spend_.data();
+  const double* __restrict fixed_hours = fixed_hours_.data();
+  const double* __restrict n_bm = n_benchmarking_.data();
+  const double* __restrict n_ev = n_exec_visits_.data();
+  const double* __restrict opens = centre_opens_.data();
+  const double* __restrict signed_now = signed_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t a = 0; a < A; ++a) {
+    const double gp = flows[metric::gross_profit * A + a];
+    revenue_to_date[a] += flows[metric::revenue * A + a];
+    gp_to_date[a] += gp;
+    const accounting::Week w = accounting::week(c, {fixed_spend[a], fixed_hours[a]}, n_bm[a], n_ev[a],
+                                                opens[a] * open_scale, signed_now[a]);
+    flows[metric::spend * A + a] = w.spend;
+    flows[metric::hours * A + a] = w.hours;
+    flows[metric::exec_days * A + a] = w.exec_days;
+    flows[metric::contribution * A + a] = gp - w.spend;
+  }
+  // Gross profit is collected payment_delay_weeks later, from a ring over
+  // weeks: this week's slot, and the slot paid in D weeks (D = 0: the same).
+  double* due_now = gp_due_.data() + static_cast<std::size_t>(t % (D_ + 1)) * A;
+  double* due_pay = gp_due_.data() + static_cast<std::size_t>((t + D_) % (D_ + 1)) * A;
+  for (std::size_t a = 0; a < A; ++a) {
+    due_pay[a] += flows[metric::gross_profit * A + a];
+    const double collected = due_now[a];
+    due_now[a] = 0.0;
+    flows[metric::cash_flow * A + a] = collected - flows[metric::spend * A + a];
+  }
+}
+
+// The week's portfolio row, the per-account flow totals and kept trajectories.
+void Replication::record(int t, const RecordTargets& out) {
+  const int A = m_.n_accounts;
+  add_to(flow_total_.data(), flow_.data(), flow_.size());
+  auto values = [&](int metric) -> const double* {
+    switch (metric) {
+      case metric::support: return support_index_.data();
+      case metric::intimacy: return intimacy_index_.data();
+      case metric::coverage: return coverage_.data();
+      case metric::satisfaction: return satisfaction_.data();
+      case metric::org: return org_.data();
+      case metric::fit: return fit_.data();
+      case metric::jic: return centre_.data();
+      case metric::agreement_weeks_left: return agreement_weeks_.data();
+      case metric::wallet: return wallet_.data();
+      default: return flow_.data() + static_cast<std::size_t>(metric) * A;
+    }
+  };
+  if (out.portfolio) {
+    // flows summed over accounts; states are means over accounts, except wallet
+    double* w = out.portfolio + static_cast<std::size_t>(t) * kNumMetrics;
+    const double team_cost = accounting::team_cost_per_week(m_.resources);
+    for (int i = 0; i < kNumMetrics; ++i) {
+      const double sum = ordered_sum(values(i), A);
+      w[i] = (i < kNumFlows || i == metric::wallet) ? sum : sum / A;
+    }
+    w[metric::contribution] -= team_cost;
+    w[metric::cash_flow] -= team_cost;
+  }
+  for (const auto& [metric, base] : out.trajectories) {
+    const double* v = values(metric);
+    std::copy(v, v + A, base + static_cast<std::size_t>(t) * A);
+  }
 }
 
 void Replication::run_week(int week, const RecordTargets& out) {
@@ -319,17 +610,16 @@ void Replication::run_week(int week, const RecordTargets& out) {
     step<false>(week, out);
 }
 
+// One week, in passes over all accounts or all contacts (MODEL.md §3.1–§3.7 in order).
 template <bool kMeanField>
 void Replication::step(int t, const RecordTargets& out) {
   const Params& p = m_.params;
-  const Costs& c = m_.costs;
-  const int A = m_.n_accounts;
 
   // §3.1 market cycle (portfolio-wide); mean field: M ≡ 1.
   double M = m_.market_factor[t];  // market shocks multiply M_t
   if constexpr (!kMeanField) {
     market_x_ = market::cycle_step(p, market_x_, p.macro_sd > 0.0 ? market_stream_.normal() : 0.0);
-    M *= std::exp(market_x_);
+    M *= elementary::exp(market_x_);
   }
   // Shocks of the week: a strategy shift sets F̄ before §3.1's fit step, a
   // competitor push sets κ from this week on (a departure happens in §3.4).
@@ -337,176 +627,34 @@ void Replication::step(int t, const RecordTargets& out) {
     if (sh.type == Shock::Type::strategy_shift) fit_target_[sh.account] = sh.value;
     if (sh.type == Shock::Type::competitor) competitor_[sh.account] = sh.value;
   }
-
-  // Accounts first (§3.1, §3.2 and the broad and organisational layers of
-  // §3.3, which do not depend on the contacts), then the contacts in flat
-  // passes (§3.3 key layer, §3.4 turnover), then the rest per account.
-  for (int a = 0; a < A; ++a) {
-    const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
-    // §3.1 strategy shift, fit, wallet
-    if constexpr (!kMeanField) {
-      if (t == next_shift_[a]) {
-        fit_target_[a] = market::shifted_target(p, fit_target_[a], strategy_stream_[a].normal());
-        next_shift_[a] = t + 1 + strategy_stream_[a].geometric(p_shift_);
-      }
-    }
-    double eps = 0.0;
-    if constexpr (!kMeanField)
-      if (p.fit_noise > 0.0) eps = fit_stream_[a].normal();
-    const double F = market::fit_step(p, fit_[a], fit_target_[a], eps);
-    fit_[a] = F;
-    if (t >= 1) wallet_[a] *= market::wallet_weekly_factor(p, m_.wallet_growth[a], F);
-    // §3.2 events of the week
-    const int n_bm = org_layer::events_this_week(t, x[static_cast<int>(AllocField::benchmarking)]);
-    const int n_ev = org_layer::events_this_week(t, x[static_cast<int>(AllocField::exec_visits)]);
-    n_benchmarking_[a] = n_bm;
-    n_exec_visits_[a] = n_ev;
-    // §3.3 broad and organisational layers, from the values at the start of the step
-    const double C0 = coverage_[a], O0 = org_[a];
-    // each contact's copy of O at the start of the step keeps the key pass a plain vector loop
-    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) contact_org_start_[k] = O0;
-    coverage_[a] = broad_layer::coverage_step(p, C0, r_visits_[a]);
-    satisfaction_[a] = broad_layer::satisfaction_step(p, satisfaction_[a], C0, r_service_[a]);
-    org_[a] = org_layer::step(p, O0, C0, jic_[a] != 0, F, m_.capability_match[a], n_bm, n_ev);
-  }
+  if constexpr (!kMeanField) draw_exogenous(t);
+  // §3.1–§3.3 per account; the key layer per contact; §3.4 turnover
+  if (max_events_per_week_ <= 2.0)
+    account_pass<true>(t);
+  else
+    account_pass<false>(t);
+  // each contact's copy of its account's O at the start of the step keeps the key pass a plain vector loop
+  for (int a = 0; a < m_.n_accounts; ++a)
+    std::fill(contact_org_start_.begin() + m_.contact_begin[a], contact_org_start_.begin() + m_.contact_begin[a + 1],
+              org_start_[a]);
   key_pass();
   turnover_pass<kMeanField>(t);
   if (out.grid_counts) cell_pass();
-
-  // the ring buffer of gross profit awaiting payment: this week's slot, and the slot paid in D weeks
-  const int slot_now = t % (D_ + 1), slot_pay = (t + D_) % (D_ + 1);
-  double week_sum[kNumMetrics] = {};
-  for (int a = 0; a < A; ++a) {
-    const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
-    const double F = fit_[a], W = wallet_[a], C = coverage_[a], Q = satisfaction_[a], O = org_[a];
-    const int n_bm = n_benchmarking_[a], n_ev = n_exec_visits_[a];
-    const bool J = jic_[a] != 0;
-    double K = 0.0, Ibar = 0.0;
-    std::int32_t* grid = out.grid_counts ? out.grid_counts + (static_cast<std::size_t>(t) * A + a) * kGridCells : nullptr;
-    index_pass(m_.contact_begin[a], m_.contact_begin[a + 1], K, Ibar, grid);
-    support_index_[a] = K;
-    intimacy_index_[a] = Ibar;
-
-    // §3.5 cooperation agreement
-    const bool signed_now =
-        org_layer::agreement_step(p, agreement_left_[a], x[static_cast<int>(AllocField::pursue_agreement)] != 0.0, O, F);
-
-    // §3.6 indices of the week
-    pipeline::Indices idx{K, Ibar, pipeline::tech_lead(p, C, J), pipeline::discovery(p, C, Ibar)};
-
-    // arrivals
-    double seen = 0.0;
-    const double lam = pipeline::project_rate(W, M, idx.discovery, m_.mean_deal[a]);
-    const double mu = pipeline::dig_rate(p, W, m_.mean_deal[a], r_visits_[a], C);
-    if constexpr (kMeanField) {
-      add_arrivals(a, t, lam, mu, seen);
-    } else {  // most weeks see no arrival: only the residuals move
-      residual_projects_[a] -= lam;
-      residual_dig_[a] -= mu;
-      if (residual_projects_[a] <= 0.0 || residual_dig_[a] <= 0.0) draw_arrivals(a, t, seen);
-    }
-
-    // decisions due this week
-    double revenue = 0.0, gp = 0.0, wins = 0.0, direct = 0.0, decided = 0.0;
-    if (book_[a].has_due(t)) {
-      const double p_win = pipeline::win_probability(p, idx, O, F, Q, competitor_[a]);
-      const double margin = pipeline::margin(p, idx.tech_lead);
-      const double p_circle = (agreement_left_[a] > 0 && K >= 0.0) ? p.agreement_circled : 0.0;
-      book_[a].decide_due(t, [&](const pipeline::Deal& d) {
-        decided += d.count;
-        if constexpr (kMeanField) {
-          const double tender = (1.0 - p_circle) * p_win;
-          wins += d.count * (p_circle + tender);
-          direct += d.count * p_circle;
-          revenue += d.value * (p_circle + tender);
-          gp += d.value * (p_circle * (margin + p.agreement_premium) + tender * margin);
-        } else {
-          if (d.u_award < p_circle) {  // circled: won without a tender
-            wins += 1.0;
-            direct += 1.0;
-            revenue += d.value;
-            gp += d.value * (margin + p.agreement_premium);
-          } else if (d.u_win < p_win) {
-            wins += 1.0;
-            revenue += d.value;
-            gp += d.value * margin;
-          }
-        }
-      });
-    }
-    revenue_to_date_[a] += revenue;
-    gp_to_date_[a] += gp;
-
-    // gross profit is collected payment_delay_weeks later
-    double* due = gp_due_.data() + static_cast<std::size_t>(a) * (D_ + 1);
-    due[slot_pay] += gp;
-    const double collected = due[slot_now];
-    due[slot_now] = 0.0;
-
-    // §3.7 accounting
-    const accounting::Week acc = accounting::week(c, x, n_bm, n_ev, J, t == epoch_week_ && opening_[a], signed_now);
-
-    double row[kNumMetrics];
-    row[metric::revenue] = revenue;
-    row[metric::gross_profit] = gp;
-    row[metric::wins] = wins;
-    row[metric::direct_awards] = direct;
-    row[metric::seen_deals] = seen;
-    row[metric::decided_deals] = decided;
-    row[metric::spend] = acc.spend;
-    row[metric::hours] = acc.hours;
-    row[metric::exec_days] = acc.exec_days;
-    row[metric::contribution] = gp - acc.spend;
-    row[metric::cash_flow] = collected - acc.spend;
-    row[metric::support] = K;
-    row[metric::intimacy] = Ibar;
-    row[metric::coverage] = C;
-    row[metric::satisfaction] = Q;
-    row[metric::org] = O;
-    row[metric::fit] = F;
-    row[metric::jic] = J ? 1.0 : 0.0;
-    row[metric::agreement_weeks_left] = agreement_left_[a];
-    row[metric::wallet] = W;
-
-    for (int i = 0; i < kNumFlows; ++i) week_sum[i] += row[i];  // states are summed below, from their arrays
-    if (out.account_totals) {
-      double* tot = out.account_totals + static_cast<std::size_t>(a) * kNumMetrics;
-      for (int i = 0; i < kNumFlows; ++i) tot[i] += row[i];
-    }
-    for (const auto& [metric, base] : out.trajectories)
-      base[static_cast<std::size_t>(t) * A + a] = row[metric];
-  }
-
-  if (out.portfolio) {
-    // end-of-week states over accounts, in account order
-    auto total = [A](const auto& values) {
-      double sum = 0.0;
-      for (int a = 0; a < A; ++a) sum += static_cast<double>(values[a]);
-      return sum;
-    };
-    week_sum[metric::support] = total(support_index_);
-    week_sum[metric::intimacy] = total(intimacy_index_);
-    week_sum[metric::coverage] = total(coverage_);
-    week_sum[metric::satisfaction] = total(satisfaction_);
-    week_sum[metric::org] = total(org_);
-    week_sum[metric::fit] = total(fit_);
-    week_sum[metric::jic] = total(jic_);
-    week_sum[metric::agreement_weeks_left] = total(agreement_left_);
-    week_sum[metric::wallet] = total(wallet_);
-    double* w = out.portfolio + static_cast<std::size_t>(t) * kNumMetrics;
-    const double team_cost = accounting::team_cost_per_week(m_.resources);
-    for (int i = 0; i < kNumMetrics; ++i) w[i] = week_sum[i];
-    w[metric::contribution] -= team_cost;
-    w[metric::cash_flow] -= team_cost;
-    for (int i = kNumFlows; i < kNumMetrics; ++i)
-      if (i != metric::wallet) w[i] = week_sum[i] / A;
-  }
+  // §3.5, §3.6 indices; arrivals and decisions; §3.7
+  indices_and_agreements(t, out.grid_counts);
+  rate_pass<kMeanField>(M);
+  arrivals<kMeanField>(t);
+  decisions<kMeanField>(t);
+  accounting_pass(t);
+  record(t, out);
 }
 
 void Replication::finish(const RecordTargets& out) const {
   if (!out.account_totals) return;
-  for (int a = 0; a < m_.n_accounts; ++a) {
-    double* tot = out.account_totals + static_cast<std::size_t>(a) * kNumMetrics;
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  for (std::size_t a = 0; a < A; ++a) {
+    double* tot = out.account_totals + a * kNumMetrics;
+    for (int i = 0; i < kNumFlows; ++i) tot[i] += flow_total_[static_cast<std::size_t>(i) * A + a];
     tot[metric::support] = support_index_[a];
     tot[metric::intimacy] = intimacy_index_[a];
     tot[metric::coverage] = coverage_[a];

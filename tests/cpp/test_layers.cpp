@@ -435,42 +435,49 @@ Costs distinct_costs() {
   return c;
 }
 
+// The week from the allocation: the epoch's fixed part, then the week's events.
+accounting::Week account_week(const Costs& c, const double* alloc, double n_bm, double n_ev, bool centre_runs,
+                              bool centre_opens, bool agreement_signed) {
+  return accounting::week(c, accounting::epoch_costs(c, alloc, centre_runs), n_bm, n_ev, centre_opens ? 1.0 : 0.0,
+                          agreement_signed ? 1.0 : 0.0);
+}
+
 TEST(Accounting, EveryTermOfSpendHoursAndExecDays) {
   const Costs c = distinct_costs();
   // social 3, value 5, visits 4, service 2, bm (rate) 9, ev (rate) 7, pursue, jic
   const double alloc[kNumAllocFields] = {3, 5, 4, 2, 9, 7, 1, 1};
   // Plain week, nothing else: spend = 3·.3 + 4·.07 + 2·.11 = 1.4
-  auto w = accounting::week(c, alloc, 0, 0, false, false, false);
+  auto w = account_week(c, alloc, 0, 0, false, false, false);
   EXPECT_NEAR(w.spend, 0.9 + 0.28 + 0.22, kTol);
   // hours = 3 + 5 + 2 + 4·2.5 = 20
   EXPECT_NEAR(w.hours, 20.0, kTol);
   EXPECT_NEAR(w.exec_days, 0.0, kTol);
 
   // + 2 benchmarking meetings, 1 executive visit
-  w = accounting::week(c, alloc, 2, 1, false, false, false);
+  w = account_week(c, alloc, 2, 1, false, false, false);
   EXPECT_NEAR(w.spend, 1.4 + 2 * 5 + 20, kTol);
   EXPECT_NEAR(w.hours, 20.0 + 2 * 16 + 8, kTol);
   EXPECT_NEAR(w.exec_days, 2 * 1.5 + 2.25, kTol);
 
   // + a running centre: 312/52 = 6 money, 4 hours
-  w = accounting::week(c, alloc, 0, 0, true, false, false);
+  w = account_week(c, alloc, 0, 0, true, false, false);
   EXPECT_NEAR(w.spend, 1.4 + 6.0, kTol);
   EXPECT_NEAR(w.hours, 24.0, kTol);
   EXPECT_NEAR(w.exec_days, 0.0, kTol);
 
   // + its opening week: setup 500
-  w = accounting::week(c, alloc, 0, 0, true, true, false);
+  w = account_week(c, alloc, 0, 0, true, true, false);
   EXPECT_NEAR(w.spend, 1.4 + 6.0 + 500.0, kTol);
   EXPECT_NEAR(w.hours, 24.0, kTol);
 
   // + an agreement signed: 10 money, 40 hours, 3 exec days
-  w = accounting::week(c, alloc, 0, 0, false, false, true);
+  w = account_week(c, alloc, 0, 0, false, false, true);
   EXPECT_NEAR(w.spend, 1.4 + 10.0, kTol);
   EXPECT_NEAR(w.hours, 20.0 + 40.0, kTol);
   EXPECT_NEAR(w.exec_days, 3.0, kTol);
 
   // everything at once
-  w = accounting::week(c, alloc, 1, 2, true, true, true);
+  w = account_week(c, alloc, 1, 2, true, true, true);
   EXPECT_NEAR(w.spend, 1.4 + 5 + 40 + 6 + 500 + 10, kTol);
   EXPECT_NEAR(w.hours, 20.0 + 16 + 16 + 4 + 40, kTol);
   EXPECT_NEAR(w.exec_days, 1.5 + 4.5 + 3, kTol);
@@ -479,7 +486,7 @@ TEST(Accounting, EveryTermOfSpendHoursAndExecDays) {
 TEST(Accounting, ValueHoursCostHoursOnly) {
   const Costs c = distinct_costs();
   const double alloc[kNumAllocFields] = {0, 7, 0, 0, 0, 0, 0, 0};
-  const auto w = accounting::week(c, alloc, 0, 0, false, false, false);
+  const auto w = account_week(c, alloc, 0, 0, false, false, false);
   EXPECT_EQ(w.spend, 0.0);
   EXPECT_NEAR(w.hours, 7.0, kTol);
 }

@@ -117,85 +117,85 @@ TEST(Pipeline, SizeFactorHasMeanOne) {
   EXPECT_NEAR(sum / N, 1.0, 5.0 * se);
 }
 
-pipeline::Deal deal(double value, int week) { return {value, 1.0, 0.0, 0.0, week}; }
+pipeline::Deal deal(double value, int account) { return {value, 1.0, 0.0, 0.0, account}; }
 
-std::vector<double> decide(pipeline::Book& b, int week) {
+std::vector<double> values(const std::vector<pipeline::Deal>& deals) {
   std::vector<double> out;
-  b.decide_due(week, [&](const pipeline::Deal& d) {
-    EXPECT_LE(d.decision_week, week);
-    out.push_back(d.value);
-  });
+  for (const pipeline::Deal& d : deals) out.push_back(d.value);
   return out;
 }
 
-TEST(Book, OrdersOutOfOrderAdds) {
-  pipeline::Book b;
-  b.add(deal(5, 5));
-  b.add(deal(3, 3));
-  b.add(deal(7, 7));
-  b.add(deal(3.5, 3));  // same week as an earlier one: after it
-  b.add(deal(1, 1));
-  EXPECT_EQ(b.open_value(), 5 + 3 + 7 + 3.5 + 1);
-  EXPECT_FALSE(b.has_due(0));
-  EXPECT_TRUE(decide(b, 0).empty());
-  EXPECT_TRUE(b.has_due(1));
-  EXPECT_EQ(decide(b, 1), (std::vector<double>{1}));
-  EXPECT_EQ(decide(b, 2), (std::vector<double>{}));
-  EXPECT_EQ(decide(b, 3), (std::vector<double>{3, 3.5}));
-  EXPECT_EQ(b.open_value(), 12.0);
-  // a deal due earlier than what remains goes to the front
-  b.add(deal(4, 4));
-  EXPECT_EQ(decide(b, 4), (std::vector<double>{4}));
-  EXPECT_EQ(decide(b, 6), (std::vector<double>{5}));
-  EXPECT_EQ(b.open_value(), 7.0);
-  EXPECT_EQ(decide(b, 100), (std::vector<double>{7}));
-  EXPECT_EQ(b.open_value(), 0.0);
-  EXPECT_FALSE(b.has_due(1000));
+std::vector<double> open_value(const pipeline::Pipeline& p, int accounts) {
+  std::vector<double> v(static_cast<std::size_t>(accounts), 0.0);
+  p.add_open_value(v);
+  return v;
 }
 
-TEST(Book, OverdueDealsAreDecidedAtOnce) {
-  pipeline::Book b;
-  b.add(deal(1, 2));
-  b.add(deal(2, 4));
-  b.add(deal(3, 9));
-  EXPECT_EQ(decide(b, 5), (std::vector<double>{1, 2}));
+TEST(PipelineBook, DealsWaitInTheirWeekInOrderSeen) {
+  pipeline::Pipeline p;
+  p.reset(10);
+  p.add(5, deal(5, 0));
+  p.add(3, deal(3, 1));
+  p.add(7, deal(7, 0));
+  p.add(3, deal(3.5, 0));  // same week as an earlier one: after it
+  p.add(1, deal(1, 1));
+  EXPECT_EQ(open_value(p, 2), (std::vector<double>{5 + 7 + 3.5, 3 + 1}));
+  EXPECT_TRUE(p.due(0).empty());
+  EXPECT_EQ(values(p.due(1)), (std::vector<double>{1}));
+  EXPECT_EQ(values(p.due(3)), (std::vector<double>{3, 3.5}));
+  EXPECT_EQ(p.due(3)[0].account, 1);
+  EXPECT_EQ(p.due(3)[1].account, 0);
+  p.close(1);
+  p.close(3);
+  EXPECT_EQ(open_value(p, 2), (std::vector<double>{12.0, 0.0}));
+  EXPECT_TRUE(p.due(3).empty());
+  // deals can still be added to a week after others were closed
+  p.add(3, deal(4, 1));
+  EXPECT_EQ(values(p.due(3)), (std::vector<double>{4}));
 }
 
-TEST(Book, ManyDealsKeepOrderAcrossCompaction) {
+TEST(PipelineBook, ResetEmptiesAndResizes) {
+  pipeline::Pipeline p;
+  p.reset(4);
+  p.add(2, deal(1, 0));
+  p.reset(4);
+  EXPECT_EQ(open_value(p, 1), (std::vector<double>{0.0}));
+  EXPECT_TRUE(p.due(2).empty());
+  p.reset(8);
+  p.add(7, deal(2, 0));
+  EXPECT_EQ(values(p.due(7)), (std::vector<double>{2}));
+}
+
+TEST(PipelineBook, ManyDealsComeOutInTheirWeek) {
   // Add weeks in a scrambled order, decide week by week: every deal comes out
-  // exactly in its week and the open value is always the sum of the rest.
-  pipeline::Book b;
+  // exactly in its week, in the order added, and the open value is the rest.
+  pipeline::Pipeline p;
+  p.reset(100);
   std::vector<int> weeks;
   for (int i = 0; i < 300; ++i) weeks.push_back((i * 37) % 100);
-  for (int i = 0; i < 300; ++i) b.add(deal(1000.0 + i, weeks[i]));
   double open = 0.0;
-  for (int i = 0; i < 300; ++i) open += 1000.0 + i;
+  for (int i = 0; i < 300; ++i) {
+    p.add(weeks[i], deal(1000.0 + i, i % 3));
+    open += 1000.0 + i;
+  }
   for (int t = 0; t < 100; ++t) {
-    // interleave newly seen deals due later, as the runner does
-    if (t < 60) {
-      b.add(deal(0.5, t + 16));
+    if (t < 60) {  // interleave newly seen deals due later, as the engine does
+      p.add(t + 16, deal(0.5, 0));
       open += 0.5;
     }
     std::vector<double> expected;
     for (int i = 0; i < 300; ++i)
-      if (weeks[i] == t) expected.push_back(1000.0 + i);  // listed in insertion order within a week
+      if (weeks[i] == t) expected.push_back(1000.0 + i);
     std::vector<double> got;
-    b.decide_due(t, [&](const pipeline::Deal& d) {
-      EXPECT_EQ(d.decision_week, t);
+    for (const pipeline::Deal& d : p.due(t)) {
       if (d.value != 0.5) got.push_back(d.value);
       open -= d.value;
-    });
+    }
+    p.close(t);
     EXPECT_EQ(got, expected) << "week " << t;
-    EXPECT_NEAR(b.open_value(), open, 1e-9) << "week " << t;
+    const std::vector<double> v = open_value(p, 3);
+    EXPECT_NEAR(v[0] + v[1] + v[2], open, 1e-9) << "week " << t;
   }
-}
-
-TEST(Book, ClearEmpties) {
-  pipeline::Book b;
-  b.add(deal(1, 1));
-  b.clear();
-  EXPECT_EQ(b.open_value(), 0.0);
-  EXPECT_FALSE(b.has_due(10));
 }
 
 }  // namespace

@@ -1,8 +1,7 @@
 // Exogenous change (MODEL.md §3.1): market cycle, strategy shifts, fit, wallet.
 #pragma once
 
-#include <cmath>
-
+#include "cathedral/elementary.hpp"
 #include "cathedral/params.hpp"
 #include "cathedral/response.hpp"
 
@@ -15,7 +14,7 @@ inline double cycle_step(const Params& p, double x_prev, double eps) {
 
 // Weekly probability of a strategy shift.
 inline double strategy_shift_probability(const Params& p) {
-  return 1.0 - std::exp(-p.strategy_shifts_per_year / 52.0);
+  return 1.0 - elementary::exp(-p.strategy_shifts_per_year / 52.0);
 }
 
 // F̄ ← clip(F̄ + strategy_shift_sd · ε, 0, 1).
@@ -29,9 +28,11 @@ inline double fit_step(const Params& p, double F, double fit_target, double eps)
 }
 
 // W_t = W_{t−1} · (1 + g)^(1/52), g = max(wallet_growth + wallet_fit_growth · (F − 0.5), −0.99).
+// Branch-free, for the engine's vector loop: (1 + g)^(1/52) = e^(log(1 + g)/52).
 inline double wallet_weekly_factor(const Params& p, double wallet_growth, double F) {
-  const double g = std::fmax(wallet_growth + p.wallet_fit_growth * (F - 0.5), -0.99);
-  return std::pow(1.0 + g, 1.0 / 52.0);
+  const double g_raw = wallet_growth + p.wallet_fit_growth * (F - 0.5);
+  const double g = g_raw > -0.99 ? g_raw : -0.99;
+  return elementary::exp(elementary::log(1.0 + g) / 52.0);
 }
 
 }  // namespace cathedral::market

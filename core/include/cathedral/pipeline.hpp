@@ -1,9 +1,10 @@
 // Opportunities and decisions (MODEL.md §3.6).
 #pragma once
 
-#include <algorithm>
-#include <cmath>
+#include <span>
 #include <vector>
+
+#include "cathedral/elementary.hpp"
 
 #include "cathedral/params.hpp"
 #include "cathedral/response.hpp"
@@ -19,7 +20,7 @@ struct Deal {
   double count;
   double u_award;  // direct-award draw
   double u_win;    // tender draw
-  int decision_week;
+  int account;     // index of the account
 };
 
 // The account's indices of the week.
@@ -31,7 +32,8 @@ struct Indices {
 };
 
 inline double tech_lead(const Params& p, double C, bool jic) {
-  return std::fmin(1.0, p.tech_from_coverage * C + p.tech_from_jic * (jic ? 1.0 : 0.0));
+  const double T = p.tech_from_coverage * C + p.tech_from_jic * (jic ? 1.0 : 0.0);
+  return T < 1.0 ? T : 1.0;
 }
 
 inline double discovery(const Params& p, double C, double intimacy) {
@@ -62,50 +64,33 @@ inline double margin(const Params& p, double T) { return p.base_margin + p.tech_
 // Deal size multiplier: LogNormal(−σ²/2, σ) from a standard normal draw (mean 1).
 inline double size_factor(const Params& p, double z) {
   const double s = p.deal_size_sigma;
-  return std::exp(-0.5 * s * s + s * z);
+  return elementary::exp(-0.5 * s * s + s * z);
 }
 
-// Open deals of one account, in order of decision week.
-class Book {
+// The open deals of all accounts of a replication, by decision week: every
+// deal waits in the list of its week, in the order it was seen. Deciding a
+// week reads one contiguous list, whatever the number of accounts.
+class Pipeline {
  public:
-  void clear() {
-    deals_.clear();
-    head_ = 0;
-    next_due_ = kNever;
+  // Empty, for decision weeks 0 … horizon_weeks − 1 (storage is kept).
+  void reset(int horizon_weeks) {
+    if (static_cast<int>(due_.size()) != horizon_weeks) due_.resize(static_cast<std::size_t>(horizon_weeks));
+    for (auto& week : due_) week.clear();
   }
-  void add(const Deal& d) {
-    if (deals_.size() == head_ || deals_.back().decision_week <= d.decision_week) {
-      deals_.push_back(d);
-    } else {  // listed deals can be due later than newly seen ones
-      auto at = std::upper_bound(deals_.begin() + static_cast<long>(head_), deals_.end(), d,
-                                 [](const Deal& a, const Deal& b) { return a.decision_week < b.decision_week; });
-      deals_.insert(at, d);
-    }
-    next_due_ = deals_[head_].decision_week;
-  }
-  // Deals due in `week` are at the front; call `decide(deal)` for each and drop them.
-  template <class F>
-  void decide_due(int week, F&& decide) {
-    while (head_ < deals_.size() && deals_[head_].decision_week <= week) decide(deals_[head_++]);
-    if (head_ > 32 && head_ * 2 > deals_.size()) {
-      deals_.erase(deals_.begin(), deals_.begin() + static_cast<long>(head_));
-      head_ = 0;
-    }
-    next_due_ = head_ < deals_.size() ? deals_[head_].decision_week : kNever;
-  }
-  // Kept beside the deals' storage, so the weekly check touches no deal.
-  bool has_due(int week) const { return next_due_ <= week; }
-  double open_value() const {
-    double v = 0.0;
-    for (std::size_t i = head_; i < deals_.size(); ++i) v += deals_[i].value;
-    return v;
+  // A deal decided in `week`, which must be in [0, horizon_weeks).
+  void add(int week, const Deal& d) { due_[static_cast<std::size_t>(week)].push_back(d); }
+  // The deals decided in `week`, in the order they were added.
+  const std::vector<Deal>& due(int week) const { return due_[static_cast<std::size_t>(week)]; }
+  // Forget the deals of a decided week.
+  void close(int week) { due_[static_cast<std::size_t>(week)].clear(); }
+  // Adds the value of every open deal to value[account], in decision-week order.
+  void add_open_value(std::span<double> value) const {
+    for (const auto& week : due_)
+      for (const Deal& d : week) value[static_cast<std::size_t>(d.account)] += d.value;
   }
 
  private:
-  static constexpr int kNever = 2147483647;
-  std::vector<Deal> deals_;
-  std::size_t head_ = 0;
-  int next_due_ = kNever;
+  std::vector<std::vector<Deal>> due_;
 };
 
 }  // namespace cathedral::pipeline

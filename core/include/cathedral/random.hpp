@@ -9,9 +9,10 @@
 #pragma once
 
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <string_view>
+
+#include "cathedral/elementary.hpp"
 
 namespace cathedral {
 
@@ -54,14 +55,15 @@ constexpr std::uint64_t stream_key(std::uint64_t seed, std::uint64_t replication
   return h;
 }
 
-// Ziggurat tables for the standard normal (128 layers), built once.
+// Ziggurat tables for the standard normal (128 layers), built at start-up.
 struct NormalTables {
   static constexpr int kLayers = 128;
   std::array<double, kLayers + 1> x;  // layer widths; x[kLayers] = 0
   std::array<double, kLayers + 1> f;  // exp(-x^2/2) at those widths
   NormalTables();
 };
-const NormalTables& normal_tables();
+extern const NormalTables kNormalTables;  // a plain global: no initialisation guard on the hot path
+inline const NormalTables& normal_tables() { return kNormalTables; }
 inline constexpr double kZigguratR = 3.442619855899;
 
 // A sequential stream: draw n is mix64(key + n * golden). Cheap to copy; the
@@ -82,8 +84,8 @@ class Stream {
   // Uniform on (0, 1), both ends excluded.
   double uniform_open() { return (static_cast<double>(next_bits() >> 11) + 0.5) * 0x1.0p-53; }
   // Exp(1), strictly positive: a waiting time of 0 would be an event at rate 0.
-  double exponential() { return -std::log(uniform_open()); }
-  double normal();
+  double exponential() { return -elementary::log(uniform_open()); }
+  double normal();  // standard normal, ziggurat
   // Number of failures before the first success, success probability p in (0, 1].
   // Returns a large value when p == 0.
   std::int64_t geometric(double p);
@@ -91,33 +93,21 @@ class Stream {
   std::int64_t poisson(double mean);
 
  private:
+  double normal_beyond_rectangle(std::uint64_t bits, double z);
+
   std::uint64_t key_ = 0;
   std::uint64_t counter_ = 0;
 };
 
+// The ziggurat's rectangle test, inline; the rare rest (about 1.2 % of
+// draws: the tail, the wedges and their retries) out of line.
 inline double Stream::normal() {
-  const NormalTables& t = normal_tables();
-  for (;;) {
-    const std::uint64_t bits = next_bits();
-    const int layer = static_cast<int>(bits & 0x7f);
-    const bool negative = (bits >> 7) & 1;
-    const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;  // [0, 1)
-    const double z = u * t.x[layer];
-    if (z < t.x[layer + 1]) return negative ? -z : z;
-    if (layer == 0) {
-      // Tail beyond R (Marsaglia 1964).
-      double a, b;
-      do {
-        a = -std::log(uniform_pos()) / kZigguratR;
-        b = -std::log(uniform_pos());
-      } while (b + b < a * a);
-      const double v = kZigguratR + a;
-      return negative ? -v : v;
-    }
-    // Wedge between the layer's rectangle and the curve.
-    const double y = t.f[layer] + uniform() * (t.f[layer + 1] - t.f[layer]);
-    if (y < std::exp(-0.5 * z * z)) return negative ? -z : z;
-  }
+  const std::uint64_t bits = next_bits();
+  const int layer = static_cast<int>(bits & 0x7f);
+  const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * kNormalTables.x[layer];
+  if (z < kNormalTables.x[layer + 1]) [[likely]]
+    return (bits >> 7) & 1 ? -z : z;
+  return normal_beyond_rectangle(bits, z);
 }
 
 }  // namespace cathedral

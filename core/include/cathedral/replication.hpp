@@ -48,14 +48,29 @@ class Replication {
  private:
   template <bool kMeanField>
   void step(int week, const RecordTargets& out);
+  void draw_exogenous(int week);
+  template <bool kAtMostTwoEvents>
+  void account_pass(int week);
   void key_pass();
   template <bool kMeanField>
   void turnover_pass(int week);
   void cell_pass();
   void index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const;
+  void indices_and_agreements(int week, std::int32_t* grid);
+  template <bool kMeanField>
+  void rate_pass(double M);
+  template <bool kMeanField>
+  void arrivals(int week);
+  template <bool kMeanField>
+  void decisions(int week);
+  void accounting_pass(int week);
+  void record(int week, const RecordTargets& out);
   void synthesise_pipeline(bool projects);
-  void add_arrivals(int a, int week, double project_rate, double dig_rate, double& seen);
-  void draw_arrivals(int a, int week, double& seen);
+  void add_arrivals(int a, int week, double project_rate, double dig_rate);
+  int draw_arrivals(int a, int week);
+  void schedule_departure(int k, std::int64_t week);
+
+  double* flow(int metric) { return flow_.data() + static_cast<std::size_t>(metric) * m_.n_accounts; }
 
   const Model& m_;
   Mode mode_;
@@ -74,25 +89,37 @@ class Replication {
   std::vector<std::int64_t> next_shift_;
   std::vector<double> residual_projects_, residual_dig_;  // arrival-process budgets
   std::vector<Stream> strategy_stream_, fit_stream_, project_stream_, dig_stream_, size_stream_, decision_stream_;
-  std::vector<pipeline::Book> book_;
-  std::vector<double> gp_due_;  // accounts × (D+1): gross profit awaiting payment
+  pipeline::Pipeline pipeline_;
+  std::vector<double> gp_due_;  // (D+1) × accounts: gross profit awaiting payment, a ring over weeks
   std::vector<double> revenue_to_date_, gp_to_date_;
   std::vector<double> competitor_;  // κ: changed by competitor shocks
-  // within a week: the week's events, and per contact its account's O at the start of §3.3
-  std::vector<int> n_benchmarking_, n_exec_visits_;
-  std::vector<double> contact_org_start_;
-  std::vector<std::int32_t> cell_;  // nine-grid cell of each contact, end of the week
+
+  // within a week
+  std::vector<double> fit_eps_;            // the week's fit noise draws
+  std::vector<double> org_start_;          // O at the start of §3.3
+  std::vector<double> contact_org_start_;  // the same, per contact
+  std::vector<double> n_benchmarking_, n_exec_visits_;  // events held
+  std::vector<double> signed_;             // 1 where an agreement was signed
+  std::vector<double> agreement_weeks_;    // agreement_left_ as a metric
+  std::vector<double> project_rate_, dig_rate_;  // mean field: the week's expected arrivals
+  std::vector<int> decided_at_;            // the week of the cached decision terms below
+  std::vector<double> p_win_, margin_, p_circle_;
+  std::vector<double> flow_;               // kNumFlows × accounts: the week's flows
+  std::vector<double> flow_total_;         // kNumFlows × accounts: flows summed over the weeks so far
+  std::vector<std::int32_t> cell_;         // nine-grid cell of each contact, end of the week
 
   // contacts
   std::vector<double> intimacy_, support_;
-  std::vector<std::int64_t> next_leave_;
+  std::vector<std::vector<int>> departures_;  // by week: the contacts whose drawn departure falls in it
   std::vector<Stream> turnover_stream_;
 
-  // the epoch's plan: responses are constant between decision epochs
+  // the epoch's plan: responses and fixed costs are constant between decision epochs
   std::vector<double> alloc_;  // accounts × kNumAllocFields
   std::vector<double> r_social_, r_value_;  // per contact
-  std::vector<double> r_visits_, r_service_;
-  std::vector<std::uint8_t> opening_;  // a centre opens in the epoch's first week
+  std::vector<double> r_visits_, r_service_, benchmarking_rate_, exec_visit_rate_, centre_, centre_opens_,
+      fixed_spend_, fixed_hours_;
+  std::vector<std::uint8_t> pursue_agreement_;
+  double max_events_per_week_ = 0.0;
   int epoch_week_ = 0;
 };
 

@@ -1,7 +1,7 @@
 // Response curves of MODEL.md §1.
 #pragma once
 
-#include <cmath>
+#include "cathedral/elementary.hpp"
 
 namespace cathedral {
 
@@ -9,12 +9,12 @@ namespace cathedral {
 inline double hill(double x, double half, double shape) {
   if (!(x > 0.0)) return 0.0;
   if (shape == 1.0) return x / (x + half);  // the common case, without pow
-  const double xc = std::pow(x, shape);
-  return xc / (xc + std::pow(half, shape));
+  const double xc = elementary::pow_positive(x, shape);
+  return xc / (xc + elementary::pow_positive(half, shape));
 }
 
 inline double clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
-inline double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+inline double logistic(double z) { return 1.0 / (1.0 + elementary::exp(-z)); }
 
 }  // namespace cathedral
