@@ -41,10 +41,10 @@ double Stream::normal_beyond_rectangle(std::uint64_t bits, double z) {
   return normal();
 }
 
-std::int64_t Stream::geometric(double p) {
-  if (p >= 1.0) return 0;
-  if (!(p > 0.0)) return std::numeric_limits<std::int64_t>::max() / 4;
-  const double g = std::floor(elementary::log(uniform_pos()) / elementary::log1p(-p));
+std::int64_t Stream::geometric(const Geometric& law) {
+  if (law.p >= 1.0) return 0;
+  if (!(law.p > 0.0)) return std::numeric_limits<std::int64_t>::max() / 4;
+  const double g = std::floor(elementary::log(uniform_pos()) / law.log_q);
   if (g > 1e15) return std::numeric_limits<std::int64_t>::max() / 4;
   return static_cast<std::int64_t>(g);
 }

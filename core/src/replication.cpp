@@ -32,11 +32,6 @@ double ordered_sum(const double* __restrict x, int n) {
   return (s0 + s1) + (s2 + s3);
 }
 
-CATHEDRAL_VECTOR_CLONES
-void add_to(double* __restrict total, const double* __restrict x, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) total[i] += x[i];
-}
-
 }  // namespace
 
 Replication::Replication(const Model& m, Mode mode)
@@ -45,7 +40,9 @@ Replication::Replication(const Model& m, Mode mode)
       L_(static_cast<int>(m.params.sales_cycle_weeks)),
       D_(static_cast<int>(m.params.payment_delay_weeks)),
       p_turnover_(1.0 - elementary::exp(-m.params.turnover_per_year / 52.0)),
-      p_shift_(market::strategy_shift_probability(m.params)) {
+      p_shift_(market::strategy_shift_probability(m.params)),
+      departure_wait_(p_turnover_),
+      shift_wait_(p_shift_) {
   const std::size_t A = static_cast<std::size_t>(m.n_accounts);
   const std::size_t K = m.contact_ids.size();
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
@@ -73,6 +70,24 @@ Replication::Replication(const Model& m, Mode mode)
   cell_.assign(K, 0);
   r_value_.assign(K, 0.0);
   alloc_.assign(A * kNumAllocFields, 0.0);
+  for (auto& t : tally_) t.assign(K, 0);
+  for (auto& t : week_tally_) t.assign(A, 0);
+
+  slots_ = A > 0 ? m.contacts_of(0) : 0;
+  slot_major_ = slots_ >= 1 && slots_ <= packed_grid::kMaxContacts;
+  for (int a = 0; a < m.n_accounts; ++a) slot_major_ = slot_major_ && m.contacts_of(a) == slots_;
+  internal_.assign(K, 0);
+  stance_.assign(K, 0.0);
+  weight_.assign(K, 0.0);
+  account_.assign(K, 0);
+  for (int a = 0; a < m.n_accounts; ++a)
+    for (int j = 0; j < m.contacts_of(a); ++j) {
+      const int k = m.contact_begin[a] + j, i = contact(a, j);
+      internal_[static_cast<std::size_t>(k)] = i;
+      stance_[static_cast<std::size_t>(i)] = m.contact_stance[k];
+      weight_[static_cast<std::size_t>(i)] = m.contact_weight[k];
+      account_[static_cast<std::size_t>(i)] = a;
+    }
 }
 
 void Replication::start(std::int64_t rep, std::uint64_t seed) {
@@ -109,18 +124,19 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
     decision_stream_[a] = Stream(stream_key(seed, r, id, Purpose::decisions));
     // Strategy shifts and departures are memoryless and do not depend on the
     // state: draw the waiting time to the next one instead of a coin a week.
-    next_shift_[a] = mc ? strategy_stream_[a].geometric(p_shift_) : INT64_MAX;
+    next_shift_[a] = mc ? strategy_stream_[a].geometric(shift_wait_) : INT64_MAX;
     residual_projects_[a] = mc ? project_stream_[a].exponential() : 0.0;
     residual_dig_[a] = mc ? dig_stream_[a].exponential() : 0.0;
 
     double K = 0.0, Ibar = 0.0;
-    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
-      intimacy_[k] = m_.contact_intimacy[k];
-      support_[k] = m_.contact_support[k];
-      K += m_.contact_weight[k] * support_[k];
-      Ibar += m_.contact_weight[k] * intimacy_[k];
-      turnover_stream_[k] = Stream(stream_key(seed, r, id, Purpose::turnover, static_cast<std::uint64_t>(k - m_.contact_begin[a])));
-      if (mc) schedule_departure(k, turnover_stream_[k].geometric(p_turnover_));
+    for (int j = 0; j < m_.contacts_of(a); ++j) {
+      const int k = m_.contact_begin[a] + j, i = contact(a, j);
+      intimacy_[i] = m_.contact_intimacy[k];
+      support_[i] = m_.contact_support[k];
+      K += m_.contact_weight[k] * support_[i];
+      Ibar += m_.contact_weight[k] * intimacy_[i];
+      turnover_stream_[i] = Stream(stream_key(seed, r, id, Purpose::turnover, static_cast<std::uint64_t>(j)));
+      if (mc) schedule_departure(i, turnover_stream_[i].geometric(departure_wait_));
     }
     support_index_[a] = K;
     intimacy_index_[a] = Ibar;
@@ -138,14 +154,18 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
   synthesise_pipeline(true);
 }
 
-void Replication::observe(Observation& obs, int row) const {
+void Replication::observe(Observation& obs, int row, bool tiers_only) const {
   obs.replication[row] = rep_;
-  std::vector<double> open(static_cast<std::size_t>(m_.n_accounts), 0.0);
-  pipeline_.add_open_value(open);
   for (int a = 0; a < m_.n_accounts; ++a) {
     const std::size_t i = obs.at(row, a);
     obs.tier[i] = static_cast<std::int8_t>(tier_of(m_.tier_rules, wallet_[a], fit_[a]));
     obs.cash_flow[i] = is_cash_flow(m_.tier_rules, fit_[a]) ? 1 : 0;
+  }
+  if (tiers_only) return;
+  std::vector<double> open(static_cast<std::size_t>(m_.n_accounts), 0.0);
+  pipeline_.add_open_value(open);
+  for (int a = 0; a < m_.n_accounts; ++a) {
+    const std::size_t i = obs.at(row, a);
     obs.wallet[i] = wallet_[a];
     obs.fit[i] = fit_[a];
     obs.coverage[i] = coverage_[a];
@@ -160,8 +180,10 @@ void Replication::observe(Observation& obs, int row) const {
     obs.pipeline_value[i] = open[static_cast<std::size_t>(a)];
     std::int32_t* grid = obs.grid.data() + i * kGridCells;
     for (int c = 0; c < kGridCells; ++c) grid[c] = 0;
-    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k)
-      ++grid[grid_cell(m_.grid, intimacy_[k], support_[k])];
+    for (int j = 0; j < m_.contacts_of(a); ++j) {
+      const int i = contact(a, j);
+      ++grid[grid_cell(m_.grid, intimacy_[i], support_[i])];
+    }
   }
 }
 
@@ -174,10 +196,11 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
     r_visits_[a] = broad_layer::visit_response(p, x[static_cast<int>(AllocField::visits)], m_.staff[a]);
     r_service_[a] = broad_layer::service_response(p, x[static_cast<int>(AllocField::service_hours)]);
-    for (int k = m_.contact_begin[a]; k < m_.contact_begin[a + 1]; ++k) {
+    for (int j = 0; j < m_.contacts_of(a); ++j) {
       // s_k = social_hours · φ_k, v_k = value_hours · φ_k
-      r_social_[k] = hill(x[static_cast<int>(AllocField::social_hours)] * focus[k], p.social_half_hours, p.social_shape);
-      r_value_[k] = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
+      const int k = m_.contact_begin[a] + j, i = contact(a, j);
+      r_social_[i] = hill(x[static_cast<int>(AllocField::social_hours)] * focus[k], p.social_half_hours, p.social_shape);
+      r_value_[i] = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
     }
     const bool run_centre = x[static_cast<int>(AllocField::jic)] != 0.0;
     centre_opens_[a] = run_centre && !jic_[a] ? 1.0 : 0.0;
@@ -272,7 +295,7 @@ void Replication::draw_exogenous(int t) {
   for (int a = 0; a < m_.n_accounts; ++a) {
     if (t == next_shift_[a]) {
       fit_target_[a] = market::shifted_target(p, fit_target_[a], strategy_stream_[a].normal());
-      next_shift_[a] = t + 1 + strategy_stream_[a].geometric(p_shift_);
+      next_shift_[a] = t + 1 + strategy_stream_[a].geometric(shift_wait_);
     }
     if (noise) fit_eps_[a] = fit_stream_[a].normal();
   }
@@ -332,7 +355,7 @@ void Replication::key_pass() {
   const std::size_t n = intimacy_.size();
   double* __restrict I = intimacy_.data();
   double* __restrict S = support_.data();
-  const double* __restrict stance = m_.contact_stance.data();
+  const double* __restrict stance = stance_.data();
   const double* __restrict r_s = r_social_.data();
   const double* __restrict r_v = r_value_.data();
   const double* __restrict org_start = contact_org_start_.data();
@@ -353,8 +376,8 @@ void Replication::turnover_pass(int t) {
   const std::size_t n = intimacy_.size();
   double* __restrict I = intimacy_.data();
   double* __restrict S = support_.data();
-  const double* __restrict stance = m_.contact_stance.data();
-  const int* __restrict account = m_.contact_account.data();
+  const double* __restrict stance = stance_.data();
+  const int* __restrict account = account_.data();
   if constexpr (kMeanField) {
     const double keep = 1.0 - p_turnover_;
     for (std::size_t k = 0; k < n; ++k) {
@@ -368,12 +391,12 @@ void Replication::turnover_pass(int t) {
       const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
       I[k] = s.intimacy;
       S[k] = s.support;
-      schedule_departure(k, t + 1 + turnover_stream_[k].geometric(p_turnover_));
+      schedule_departure(k, t + 1 + turnover_stream_[k].geometric(departure_wait_));
     }
   }
   for (const Model::WeekShock& sh : m_.shocks_by_week[t]) {
     if (sh.type != Shock::Type::contact_leaves) continue;
-    const int k = sh.contact;
+    const int k = internal_[static_cast<std::size_t>(sh.contact)];
     const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
     I[k] = s.intimacy;
     S[k] = s.support;
@@ -387,53 +410,107 @@ void Replication::cell_pass() {
   const double* __restrict I = intimacy_.data();
   const double* __restrict S = support_.data();
   std::int32_t* __restrict cell = cell_.data();
+  std::uint32_t* __restrict low = tally_[0].data();
+  std::uint32_t* __restrict medium = tally_[1].data();
+  std::uint32_t* __restrict high = tally_[2].data();
   const GridCuts g = m_.grid;
   CATHEDRAL_INDEPENDENT_ITERATIONS
-  for (std::size_t k = 0; k < n; ++k) cell[k] = grid_cell(g, I[k], S[k]);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::int32_t c = grid_cell(g, I[k], S[k]);
+    cell[k] = c;
+    // the increment of the tally word of the contact's intimacy level (packed_grid)
+    const std::int32_t field = c - (c >= 3 ? 3 : 0) - (c >= 6 ? 3 : 0);  // the support level
+    const std::uint32_t one = std::uint32_t{1} << (10 * field);
+    low[k] = c < 3 ? one : 0;
+    medium[k] = (c >= 3 && c < 6) ? one : 0;
+    high[k] = c >= 6 ? one : 0;
+  }
 }
 
-// The indices K = Σ w_k S_k and Ī = Σ w_k I_k of one account (summed in
-// contact order) and its nine-grid tallies.
-void Replication::index_pass(int k0, int k1, double& K_out, double& Ibar_out, std::int32_t* grid) const {
+// The indices K = Σ w_k S_k and Ī = Σ w_k I_k of account a (summed in
+// contact order) and its nine-grid tallies: packed (accounts with at most
+// packed_grid::kMaxContacts contacts) or counted.
+void Replication::index_pass(int a, double& K_out, double& Ibar_out, std::int32_t* grid, std::uint64_t* packed) const {
   const double* __restrict I = intimacy_.data();
   const double* __restrict S = support_.data();
-  const double* __restrict weight = m_.contact_weight.data();
+  const double* __restrict weight = weight_.data();
+  const int k0 = m_.contact_begin[a], k1 = m_.contact_begin[a + 1];  // account-major order
   double K = 0.0, Ibar = 0.0;  // locals, not the references: they stay in registers
-  if (!grid || k1 - k0 >= 128) {
+  if (packed && k1 - k0 <= packed_grid::kMaxContacts) {
+    std::uint32_t week[3] = {0, 0, 0};
+    for (int k = k0; k < k1; ++k) {
+      K += weight[k] * S[k];
+      Ibar += weight[k] * I[k];
+      for (int w = 0; w < 3; ++w) week[w] += tally_[static_cast<std::size_t>(w)][static_cast<std::size_t>(k)];
+    }
+    for (int w = 0; w < 3; ++w) packed[w] += packed_grid::widen(week[w]);
+  } else {
     for (int k = k0; k < k1; ++k) {
       K += weight[k] * S[k];
       Ibar += weight[k] * I[k];
     }
     if (grid)
       for (int k = k0; k < k1; ++k) ++grid[cell_[k]];
-  } else {
-    // Tallies packed 7 bits a cell into one word: no memory traffic per
-    // contact, and one loop with the sums (one loop exit to predict per account).
-    static constexpr std::array<std::uint64_t, kGridCells> kBit{1ULL,       1ULL << 7,  1ULL << 14, 1ULL << 21, 1ULL << 28,
-                                                                1ULL << 35, 1ULL << 42, 1ULL << 49, 1ULL << 56};
-    std::uint64_t cells = 0;
-    for (int k = k0; k < k1; ++k) {
-      K += weight[k] * S[k];
-      Ibar += weight[k] * I[k];
-      cells += kBit[static_cast<std::size_t>(cell_[k])];
-    }
-    for (int c = 0; c < kGridCells; ++c) grid[c] += static_cast<std::int32_t>((cells >> (7 * c)) & 0x7f);
   }
   K_out = K;
   Ibar_out = Ibar;
 }
 
+// The same for every account at once when contacts are slot-major: vector
+// loops over accounts, slot after slot, so each account's sums still run in
+// contact order (the same bits as index_pass). `packed`: the week's words.
+CATHEDRAL_VECTOR_CLONES
+void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  double* __restrict K = support_index_.data();
+  double* __restrict Ibar = intimacy_index_.data();
+  const double* __restrict I = intimacy_.data();
+  const double* __restrict S = support_.data();
+  const double* __restrict weight = weight_.data();
+  std::fill(K, K + A, 0.0);
+  std::fill(Ibar, Ibar + A, 0.0);
+  for (int j = 0; j < slots_; ++j) {
+    const std::size_t base = static_cast<std::size_t>(j) * A;
+    CATHEDRAL_INDEPENDENT_ITERATIONS
+    for (std::size_t a = 0; a < A; ++a) {
+      K[a] += weight[base + a] * S[base + a];
+      Ibar[a] += weight[base + a] * I[base + a];
+    }
+  }
+  if (!packed) return;
+  for (int w = 0; w < 3; ++w) {
+    std::uint32_t* __restrict week = week_tally_[static_cast<std::size_t>(w)].data();
+    const std::uint32_t* __restrict tally = tally_[static_cast<std::size_t>(w)].data();
+    std::copy(tally, tally + A, week);  // slot 0
+    for (int j = 1; j < slots_; ++j) {
+      const std::size_t base = static_cast<std::size_t>(j) * A;
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) week[a] += tally[base + a];
+    }
+    CATHEDRAL_INDEPENDENT_ITERATIONS
+    for (std::size_t a = 0; a < A; ++a) packed[packed_grid::kWords * a + w] += packed_grid::widen(week[a]);
+  }
+}
+
 // The week's indices K and Ī per account (§3.6) and §3.5 the cooperation
 // agreement, from this week's O and F.
-void Replication::indices_and_agreements(int t, std::int32_t* grid) {
+void Replication::indices_and_agreements(int t, const RecordTargets& out) {
   const Params& p = m_.params;
   const int A = m_.n_accounts;
+  const std::size_t week_row = static_cast<std::size_t>(t) * A;
+  if (slot_major_) {
+    slot_index_pass(out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords : nullptr);
+    if (out.grid_counts && !out.grid_packed)
+      for (std::size_t i = 0; i < cell_.size(); ++i) ++out.grid_counts[(week_row + account_[i]) * kGridCells + cell_[i]];
+  }
   for (int a = 0; a < A; ++a) {
-    double K, Ibar;
-    index_pass(m_.contact_begin[a], m_.contact_begin[a + 1], K, Ibar,
-               grid ? grid + (static_cast<std::size_t>(t) * A + a) * kGridCells : nullptr);
-    support_index_[a] = K;
-    intimacy_index_[a] = Ibar;
+    if (!slot_major_) {
+      double K, Ibar;
+      index_pass(a, K, Ibar, out.grid_counts ? out.grid_counts + (week_row + a) * kGridCells : nullptr,
+                 out.grid_packed ? out.grid_packed + (week_row + a) * packed_grid::kWords : nullptr);
+      support_index_[a] = K;
+      intimacy_index_[a] = Ibar;
+    }
     signed_[a] = org_layer::agreement_step(p, agreement_left_[a], pursue_agreement_[a] != 0, org_[a], fit_[a]) ? 1.0 : 0.0;
     agreement_weeks_[a] = agreement_left_[a];
   }
@@ -471,13 +548,26 @@ void Replication::rate_pass(double M) {
 // (most accounts see none); mean field: the expected arrivals.
 template <bool kMeanField>
 void Replication::arrivals(int t) {
+  const int A = m_.n_accounts;
   double* seen = flow(metric::seen_deals);
-  for (int a = 0; a < m_.n_accounts; ++a) {
-    if constexpr (kMeanField) {
+  if constexpr (kMeanField) {
+    for (int a = 0; a < A; ++a) {
       seen[a] = project_rate_[a] + dig_rate_[a];
       add_arrivals(a, t, project_rate_[a], dig_rate_[a]);
-    } else {
-      seen[a] = (residual_projects_[a] <= 0.0 || residual_dig_[a] <= 0.0) ? draw_arrivals(a, t) : 0.0;
+    }
+  } else {
+    // The accounts whose residuals crossed zero, listed without a branch per
+    // account (which would be mispredicted whenever one does).
+    arriving_.resize(static_cast<std::size_t>(A) + 1);
+    int n = 0;
+    for (int a = 0; a < A; ++a) {
+      seen[a] = 0.0;
+      arriving_[static_cast<std::size_t>(n)] = a;
+      n += (residual_projects_[a] <= 0.0) | (residual_dig_[a] <= 0.0);
+    }
+    for (int i = 0; i < n; ++i) {
+      const int a = arriving_[static_cast<std::size_t>(i)];
+      seen[a] = draw_arrivals(a, t);
     }
   }
 }
@@ -544,6 +634,7 @@ void Replication::accounting_pass(int t) {
   const double* __restrict n_ev = n_exec_visits_.data();
   const double* __restrict opens = centre_opens_.data();
   const double* __restrict signed_now = signed_.data();
+  double* __restrict total = flow_total_.data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t a = 0; a < A; ++a) {
     const double gp = flows[metric::gross_profit * A + a];
@@ -566,12 +657,15 @@ void Replication::accounting_pass(int t) {
     due_now[a] = 0.0;
     flows[metric::cash_flow * A + a] = collected - flows[metric::spend * A + a];
   }
+  // every flow of the week, summed over the horizon per account
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t a = 0; a < A; ++a)
+    for (int m = 0; m < kNumFlows; ++m) total[m * A + a] += flows[m * A + a];
 }
 
 // The week's portfolio row, the per-account flow totals and kept trajectories.
 void Replication::record(int t, const RecordTargets& out) {
   const int A = m_.n_accounts;
-  add_to(flow_total_.data(), flow_.data(), flow_.size());
   auto values = [&](int metric) -> const double* {
     switch (metric) {
       case metric::support: return support_index_.data();
@@ -634,14 +728,19 @@ void Replication::step(int t, const RecordTargets& out) {
   else
     account_pass<false>(t);
   // each contact's copy of its account's O at the start of the step keeps the key pass a plain vector loop
-  for (int a = 0; a < m_.n_accounts; ++a)
-    std::fill(contact_org_start_.begin() + m_.contact_begin[a], contact_org_start_.begin() + m_.contact_begin[a + 1],
-              org_start_[a]);
+  if (slot_major_) {
+    for (int j = 0; j < slots_; ++j)
+      std::copy(org_start_.begin(), org_start_.end(), contact_org_start_.begin() + static_cast<std::ptrdiff_t>(j) * m_.n_accounts);
+  } else {
+    for (int a = 0; a < m_.n_accounts; ++a)
+      std::fill(contact_org_start_.begin() + m_.contact_begin[a], contact_org_start_.begin() + m_.contact_begin[a + 1],
+                org_start_[a]);
+  }
   key_pass();
   turnover_pass<kMeanField>(t);
-  if (out.grid_counts) cell_pass();
+  if (out.grid_counts || out.grid_packed) cell_pass();
   // §3.5, §3.6 indices; arrivals and decisions; §3.7
-  indices_and_agreements(t, out.grid_counts);
+  indices_and_agreements(t, out);
   rate_pass<kMeanField>(M);
   arrivals<kMeanField>(t);
   decisions<kMeanField>(t);

@@ -32,6 +32,7 @@ struct BlockSums {
 // Integer tallies: exact in any order, so each thread keeps its own.
 struct ThreadTallies {
   std::vector<std::int32_t> grid;   // weeks × accounts × 9
+  std::vector<std::uint64_t> grid_packed;  // weeks × accounts × packed_grid::kWords, unpacked into grid after each task
   std::vector<std::int32_t> tiers;  // epochs × accounts × 5
 };
 
@@ -133,6 +134,7 @@ class Runner {
     tallies_.resize(static_cast<std::size_t>(threads_));
     for (auto& t : tallies_) {
       t.grid.assign(static_cast<std::size_t>(H_) * A_ * kGridCells, 0);
+      t.grid_packed.assign(static_cast<std::size_t>(H_) * A_ * packed_grid::kWords, 0);
       t.tiers.assign(static_cast<std::size_t>(E_) * A_ * 5, 0);
     }
   }
@@ -154,6 +156,7 @@ class Runner {
     t.portfolio = res_.portfolio.data() + static_cast<std::size_t>(r) * H_ * kNumMetrics;
     t.account_totals = account_totals;
     t.grid_counts = tallies_[static_cast<std::size_t>(thread)].grid.data();
+    t.grid_packed = tallies_[static_cast<std::size_t>(thread)].grid_packed.data();
     for (std::size_t i = 0; i < res_.trajectory_metrics.size(); ++i)
       t.trajectories.emplace_back(res_.trajectory_metrics[i],
                                   res_.trajectories[i].data() + static_cast<std::size_t>(r) * H_ * A_);
@@ -173,6 +176,18 @@ class Runner {
     res_.scale[at] = fit.scale;
     res_.binding[at] = static_cast<std::int8_t>(fit.binding);
     res_.infeasible[at] = fit.infeasible ? 1 : 0;
+  }
+
+  // Adds a thread's packed nine-grid tallies of weeks [t0, t1) to its counts
+  // and clears them; called after every task (at most one block of replications).
+  void unpack_grid(int thread, int t0, int t1) {
+    static_assert(kBlockReplications <= packed_grid::kMaxReplications);
+    ThreadTallies& tally = tallies_[static_cast<std::size_t>(thread)];
+    for (std::size_t i = static_cast<std::size_t>(t0) * A_; i < static_cast<std::size_t>(t1) * A_; ++i) {
+      std::uint64_t* words = tally.grid_packed.data() + i * packed_grid::kWords;
+      packed_grid::unpack_add(words, tally.grid.data() + i * kGridCells);
+      for (int w = 0; w < packed_grid::kWords; ++w) words[w] = 0;
+    }
   }
 
   static void add_allocation(BlockSums& sums, int epoch, std::span<const double> alloc) {
@@ -231,7 +246,7 @@ class Runner {
           const int t0 = m_.epoch_start(e);
           obs.epoch = e;
           obs.week = t0;
-          rep.observe(obs, 0);
+          rep.observe(obs, 0, /*tiers_only=*/true);
           policy_.decide(obs, alloc);
           decide_and_fit(r, e, obs, 0, alloc, rep.jic_running(), thread);
           add_allocation(*sums, e, alloc);
@@ -242,6 +257,7 @@ class Runner {
         rep.finish(out);
         add_account_totals(*sums, totals);
       }
+      unpack_grid(thread, 0, H_);
       submit(block, std::move(sums));
     });
   }
@@ -289,6 +305,7 @@ class Runner {
           for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
           progress.fetch_add(1, std::memory_order_relaxed);
         }
+        unpack_grid(thread, t0, m_.epoch_end(e));
       });
     }
     parallel(n_blocks_, [&](std::int64_t block, int thread) {

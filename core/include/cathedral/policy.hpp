@@ -40,7 +40,9 @@ class Policy {
   virtual ~Policy() = default;
   // True when decide() must see all replications at once (a Python policy):
   // the runner then advances every replication to the next epoch before
-  // calling it. Built-in policies decide each replication independently.
+  // calling it. Built-in policies decide each replication independently and
+  // read only the tiers of the observation (replication, tier, cash_flow):
+  // the runner fills nothing else for them.
   virtual bool needs_all_replications() const { return false; }
   // Write the allocation of every row of `obs` into `out`, laid out
   // replications × accounts × kNumAllocFields (fields in AllocField order,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string_view>
 
@@ -66,6 +67,12 @@ extern const NormalTables kNormalTables;  // a plain global: no initialisation g
 inline const NormalTables& normal_tables() { return kNormalTables; }
 inline constexpr double kZigguratR = 3.442619855899;
 
+// A geometric law, success probability p, with log(1 − p) computed once.
+struct Geometric {
+  double p, log_q;
+  explicit Geometric(double success) : p(success), log_q(elementary::log1p(-success)) {}
+};
+
 // A sequential stream: draw n is mix64(key + n * golden). Cheap to copy; the
 // state is the counter.
 class Stream {
@@ -88,7 +95,8 @@ class Stream {
   double normal();  // standard normal, ziggurat
   // Number of failures before the first success, success probability p in (0, 1].
   // Returns a large value when p == 0.
-  std::int64_t geometric(double p);
+  std::int64_t geometric(double p) { return geometric(Geometric(p)); }
+  std::int64_t geometric(const Geometric& law);
   // Poisson by inversion for small means, exact; used only off the hot path.
   std::int64_t poisson(double mean);
 
@@ -106,7 +114,7 @@ inline double Stream::normal() {
   const int layer = static_cast<int>(bits & 0x7f);
   const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * kNormalTables.x[layer];
   if (z < kNormalTables.x[layer + 1]) [[likely]]
-    return (bits >> 7) & 1 ? -z : z;
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) ^ ((bits >> 7 & 1) << 63));  // ±z, branch-free
   return normal_beyond_rectangle(bits, z);
 }
 

@@ -4,6 +4,7 @@
 // wires them together over arrays of accounts and contacts.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -18,11 +19,36 @@ namespace cathedral {
 
 enum class Mode { monte_carlo, mean_field };
 
+// Nine-grid tallies packed three cells to a 64-bit word (21 bits a cell; word
+// w holds the cells of intimacy level w): an account's weekly tally costs
+// three additions, not nine. A week's tally of an account is first summed in
+// 10-bit fields (at most kMaxContacts contacts are packed); a packed cell
+// holds 2^21 − 1, so words are unpacked at least every kMaxReplications.
+namespace packed_grid {
+inline constexpr int kWords = 3;
+inline constexpr int kMaxContacts = 127;
+inline constexpr int kMaxReplications = 32;  // 32 · 127 < 2^21, with a wide margin
+inline constexpr int kBits = 21;
+// A week tally (three 10-bit fields) widened to a packed word (three 21-bit fields).
+inline std::uint64_t widen(std::uint32_t week) {
+  const std::uint64_t x = week;
+  return (x & 0x3ffULL) | ((x & 0xffc00ULL) << 11) | ((x & 0x3ff00000ULL) << 22);
+}
+// Adds the packed tallies `words` to the nine counts `grid`.
+inline void unpack_add(const std::uint64_t* words, std::int32_t* grid) {
+  for (int c = 0; c < 9; ++c)
+    grid[c] += static_cast<std::int32_t>((words[c / 3] >> (kBits * (c % 3))) & ((1ULL << kBits) - 1));
+}
+}  // namespace packed_grid
+
 // Where a replication writes what it records. Null pointers: not recorded.
 struct RecordTargets {
   double* portfolio = nullptr;             // weeks × kNumMetrics
   double* account_totals = nullptr;        // accounts × kNumMetrics (flows summed, states at the end)
   std::int32_t* grid_counts = nullptr;     // weeks × accounts × 9, accumulated
+  // weeks × accounts × packed_grid::kWords, accumulated: the tallies of
+  // accounts with at most kMaxContacts contacts (then not in grid_counts)
+  std::uint64_t* grid_packed = nullptr;
   // per kept metric: weeks × accounts
   std::vector<std::pair<int, double*>> trajectories;
 };
@@ -33,8 +59,9 @@ class Replication {
 
   // Reset to the scenario's initial state with the streams of replication `rep`.
   void start(std::int64_t rep, std::uint64_t seed);
-  // Fill row `row` of an observation taken at the start of an epoch.
-  void observe(Observation& obs, int row) const;
+  // Fill row `row` of an observation taken at the start of an epoch; with
+  // tiers_only, only replication, tier and cash_flow (built-in policies).
+  void observe(Observation& obs, int row, bool tiers_only = false) const;
   // Which accounts run a centre now (the resource fit needs it).
   std::span<const std::uint8_t> jic_running() const { return jic_; }
   // Take a fitted allocation (accounts × kNumAllocFields) for the epoch
@@ -55,12 +82,14 @@ class Replication {
   template <bool kMeanField>
   void turnover_pass(int week);
   void cell_pass();
-  void index_pass(int k0, int k1, double& K, double& Ibar, std::int32_t* grid) const;
-  void indices_and_agreements(int week, std::int32_t* grid);
+  void index_pass(int a, double& K, double& Ibar, std::int32_t* grid, std::uint64_t* packed) const;
+  void slot_index_pass(std::uint64_t* packed);
+  void indices_and_agreements(int week, const RecordTargets& out);
   template <bool kMeanField>
   void rate_pass(double M);
   template <bool kMeanField>
   void arrivals(int week);
+  std::vector<int> arriving_;  // accounts with arrivals this week (Monte Carlo)
   template <bool kMeanField>
   void decisions(int week);
   void accounting_pass(int week);
@@ -77,6 +106,7 @@ class Replication {
   std::int64_t rep_ = 0;
   int L_, D_;
   double p_turnover_, p_shift_;
+  Geometric departure_wait_, shift_wait_;  // weeks to the next departure, strategy shift
 
   // portfolio
   double market_x_ = 0.0;
@@ -108,7 +138,19 @@ class Replication {
   std::vector<double> flow_total_;         // kNumFlows × accounts: flows summed over the weeks so far
   std::vector<std::int32_t> cell_;         // nine-grid cell of each contact, end of the week
 
-  // contacts
+  // contacts, in the replication's own order: account by account as in the
+  // Model, or slot by slot (contact j of account a at j·A + a) when every
+  // account has the same number of contacts, so that the per-account sums
+  // of the indices run as vector loops over accounts
+  bool slot_major_ = false;
+  int slots_ = 0;                    // contacts per account, when slot-major
+  std::vector<int> internal_;        // Model's contact index → this order
+  std::vector<double> stance_, weight_;
+  std::vector<int> account_;
+  // each contact's increment of its account's week tallies, one array per intimacy level
+  std::array<std::vector<std::uint32_t>, 3> tally_;
+  std::array<std::vector<std::uint32_t>, 3> week_tally_;  // per account (slot-major pass)
+  int contact(int a, int j) const { return slot_major_ ? j * m_.n_accounts + a : m_.contact_begin[a] + j; }
   std::vector<double> intimacy_, support_;
   std::vector<std::vector<int>> departures_;  // by week: the contacts whose drawn departure falls in it
   std::vector<Stream> turnover_stream_;
