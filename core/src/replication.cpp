@@ -34,7 +34,7 @@ double ordered_sum(const double* __restrict x, int n) {
 
 }  // namespace
 
-Replication::Replication(const Model& m, Mode mode)
+Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
     : m_(m),
       mode_(mode),
       L_(static_cast<int>(m.params.sales_cycle_weeks)),
@@ -62,24 +62,34 @@ Replication::Replication(const Model& m, Mode mode)
   gp_due_.assign(A * static_cast<std::size_t>(D_ + 1), 0.0);
   flow_.assign(A * kNumFlows, 0.0);
   flow_total_.assign(A * kNumFlows, 0.0);
-  intimacy_.assign(K, 0.0);
-  support_.assign(K, 0.0);
-  turnover_stream_.assign(K, Stream());
-  r_social_.assign(K, 0.0);
-  contact_org_start_.assign(K, 0.0);
-  cell_.assign(K, 0);
-  r_value_.assign(K, 0.0);
   alloc_.assign(A * kNumAllocFields, 0.0);
-  for (auto& t : tally_) t.assign(K, 0);
-  for (auto& t : week_tally_) t.assign(A, 0);
 
-  slots_ = A > 0 ? m.contacts_of(0) : 0;
-  slot_major_ = slots_ >= 1 && slots_ <= packed_grid::kMaxContacts;
-  for (int a = 0; a < m.n_accounts; ++a) slot_major_ = slot_major_ && m.contacts_of(a) == slots_;
+  // Slot by slot when the accounts' contact counts are close enough: accounts
+  // with fewer contacts get padding contacts of weight 0, outside every tally
+  // (adding +0 to a sum that starts at +0 changes no bit); at most as many
+  // padding contacts as real ones.
+  slots_ = 0;
+  for (int a = 0; a < m.n_accounts; ++a) slots_ = std::max(slots_, m.contacts_of(a));
+  slot_major_ = layout == ContactLayout::automatic && slots_ >= 1 && slots_ <= packed_grid::kMaxContacts &&
+                static_cast<std::size_t>(slots_) * A <= 2 * K;
+  const std::size_t n = slot_major_ ? static_cast<std::size_t>(slots_) * A : K;
+  intimacy_.assign(n, 0.0);
+  support_.assign(n, 0.0);
+  turnover_stream_.assign(n, Stream());
+  r_social_.assign(n, 0.0);
+  contact_org_start_.assign(n, 0.0);
+  cell_.assign(n, 0);
+  r_value_.assign(n, 0.0);
+  for (auto& t : tally_) t.assign(n, 0);
+  for (auto& t : week_tally_) t.assign(A, 0);
   internal_.assign(K, 0);
-  stance_.assign(K, 0.0);
-  weight_.assign(K, 0.0);
-  account_.assign(K, 0);
+  stance_.assign(n, 0.0);
+  weight_.assign(n, 0.0);
+  account_.assign(n, 0);
+  real_.assign(n, 0);
+  for (int a = 0; a < m.n_accounts; ++a)
+    for (int j = m.contacts_of(a); j < (slot_major_ ? slots_ : 0); ++j)
+      account_[static_cast<std::size_t>(contact(a, j))] = a;  // padding
   for (int a = 0; a < m.n_accounts; ++a)
     for (int j = 0; j < m.contacts_of(a); ++j) {
       const int k = m.contact_begin[a] + j, i = contact(a, j);
@@ -87,6 +97,7 @@ Replication::Replication(const Model& m, Mode mode)
       stance_[static_cast<std::size_t>(i)] = m.contact_stance[k];
       weight_[static_cast<std::size_t>(i)] = m.contact_weight[k];
       account_[static_cast<std::size_t>(i)] = a;
+      real_[static_cast<std::size_t>(i)] = ~std::uint64_t{0};
     }
 }
 
@@ -98,6 +109,8 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
   market_stream_ = Stream(stream_key(seed, r, 0, Purpose::market));
   pipeline_.reset(m_.horizon_weeks);
   departures_.resize(static_cast<std::size_t>(m_.horizon_weeks));
+  std::fill(intimacy_.begin(), intimacy_.end(), 0.0);  // padding contacts start from 0 too
+  std::fill(support_.begin(), support_.end(), 0.0);
   for (auto& week : departures_) week.clear();
   std::fill(gp_due_.begin(), gp_due_.end(), 0.0);
   std::fill(flow_total_.begin(), flow_total_.end(), 0.0);
@@ -352,12 +365,31 @@ void Replication::account_pass(int t) {
 CATHEDRAL_VECTOR_CLONES
 void Replication::key_pass() {
   const Params p = m_.params;
-  const std::size_t n = intimacy_.size();
   double* __restrict I = intimacy_.data();
   double* __restrict S = support_.data();
   const double* __restrict stance = stance_.data();
   const double* __restrict r_s = r_social_.data();
   const double* __restrict r_v = r_value_.data();
+  if (slot_major_) {  // slot by slot: the accounts' O at the start of the step are read in place
+    const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+    const double* __restrict org_start = org_start_.data();
+    for (int j = 0; j < slots_; ++j) {
+      const std::size_t base = static_cast<std::size_t>(j) * A;
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) {
+        const std::size_t k = base + a;
+        const key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], org_start[a]);
+        I[k] = c.intimacy;
+        S[k] = c.support;
+      }
+    }
+    return;
+  }
+  // account by account: each contact's copy of its account's O keeps this a plain vector loop
+  for (int a = 0; a < m_.n_accounts; ++a)
+    std::fill(contact_org_start_.begin() + m_.contact_begin[a], contact_org_start_.begin() + m_.contact_begin[a + 1],
+              org_start_[a]);
+  const std::size_t n = intimacy_.size();
   const double* __restrict org_start = contact_org_start_.data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t k = 0; k < n; ++k) {
@@ -443,7 +475,7 @@ void Replication::index_pass(int a, double& K_out, double& Ibar_out, std::int32_
       Ibar += weight[k] * I[k];
       for (int w = 0; w < 3; ++w) week[w] += tally_[static_cast<std::size_t>(w)][static_cast<std::size_t>(k)];
     }
-    for (int w = 0; w < 3; ++w) packed[w] += packed_grid::widen(week[w]);
+    for (int w = 0; w < 3; ++w) packed[static_cast<std::size_t>(w) * m_.n_accounts] += packed_grid::widen(week[w]);
   } else {
     for (int k = k0; k < k1; ++k) {
       K += weight[k] * S[k];
@@ -458,7 +490,8 @@ void Replication::index_pass(int a, double& K_out, double& Ibar_out, std::int32_
 
 // The same for every account at once when contacts are slot-major: vector
 // loops over accounts, slot after slot, so each account's sums still run in
-// contact order (the same bits as index_pass). `packed`: the week's words.
+// contact order (the same bits as index_pass). With `packed` (the week's
+// words), the contacts' nine-grid cells are tallied in the same loop.
 CATHEDRAL_VECTOR_CLONES
 void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
   const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
@@ -467,28 +500,39 @@ void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
   const double* __restrict I = intimacy_.data();
   const double* __restrict S = support_.data();
   const double* __restrict weight = weight_.data();
+  const std::uint64_t* __restrict real = real_.data();
   std::fill(K, K + A, 0.0);
   std::fill(Ibar, Ibar + A, 0.0);
+  if (!packed) {
+    for (int j = 0; j < slots_; ++j) {
+      const std::size_t base = static_cast<std::size_t>(j) * A;
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) {
+        K[a] += weight[base + a] * S[base + a];
+        Ibar[a] += weight[base + a] * I[base + a];
+      }
+    }
+    return;
+  }
+  // One packed word per intimacy level, a field per support level
+  // (packed_grid), added to directly: 64-bit lanes like the doubles beside them.
+  const GridCuts g = m_.grid;
   for (int j = 0; j < slots_; ++j) {
     const std::size_t base = static_cast<std::size_t>(j) * A;
     CATHEDRAL_INDEPENDENT_ITERATIONS
     for (std::size_t a = 0; a < A; ++a) {
-      K[a] += weight[base + a] * S[base + a];
-      Ibar[a] += weight[base + a] * I[base + a];
+      const double i_k = I[base + a], s_k = S[base + a];
+      K[a] += weight[base + a] * s_k;
+      Ibar[a] += weight[base + a] * i_k;
+      // grid_cell's levels (tiers.hpp), without forming the cell
+      const std::uint64_t one = s_k >= g.support[1]   ? std::uint64_t{1} << (2 * packed_grid::kBits)
+                                : s_k >= g.support[0] ? std::uint64_t{1} << packed_grid::kBits
+                                                      : std::uint64_t{1};
+      const std::uint64_t counted = one & real[base + a];  // padding contacts are not tallied
+      packed[a] += i_k < g.intimacy[0] ? counted : 0;
+      packed[A + a] += (i_k >= g.intimacy[0] && i_k < g.intimacy[1]) ? counted : 0;
+      packed[2 * A + a] += i_k >= g.intimacy[1] ? counted : 0;
     }
-  }
-  if (!packed) return;
-  for (int w = 0; w < 3; ++w) {
-    std::uint32_t* __restrict week = week_tally_[static_cast<std::size_t>(w)].data();
-    const std::uint32_t* __restrict tally = tally_[static_cast<std::size_t>(w)].data();
-    std::copy(tally, tally + A, week);  // slot 0
-    for (int j = 1; j < slots_; ++j) {
-      const std::size_t base = static_cast<std::size_t>(j) * A;
-      CATHEDRAL_INDEPENDENT_ITERATIONS
-      for (std::size_t a = 0; a < A; ++a) week[a] += tally[base + a];
-    }
-    CATHEDRAL_INDEPENDENT_ITERATIONS
-    for (std::size_t a = 0; a < A; ++a) packed[packed_grid::kWords * a + w] += packed_grid::widen(week[a]);
   }
 }
 
@@ -501,13 +545,14 @@ void Replication::indices_and_agreements(int t, const RecordTargets& out) {
   if (slot_major_) {
     slot_index_pass(out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords : nullptr);
     if (out.grid_counts && !out.grid_packed)
-      for (std::size_t i = 0; i < cell_.size(); ++i) ++out.grid_counts[(week_row + account_[i]) * kGridCells + cell_[i]];
+      for (std::size_t i = 0; i < cell_.size(); ++i)
+        if (real_[i]) ++out.grid_counts[(week_row + account_[i]) * kGridCells + cell_[i]];
   }
   for (int a = 0; a < A; ++a) {
     if (!slot_major_) {
       double K, Ibar;
       index_pass(a, K, Ibar, out.grid_counts ? out.grid_counts + (week_row + a) * kGridCells : nullptr,
-                 out.grid_packed ? out.grid_packed + (week_row + a) * packed_grid::kWords : nullptr);
+                 out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords + a : nullptr);
       support_index_[a] = K;
       intimacy_index_[a] = Ibar;
     }
@@ -727,18 +772,12 @@ void Replication::step(int t, const RecordTargets& out) {
     account_pass<true>(t);
   else
     account_pass<false>(t);
-  // each contact's copy of its account's O at the start of the step keeps the key pass a plain vector loop
-  if (slot_major_) {
-    for (int j = 0; j < slots_; ++j)
-      std::copy(org_start_.begin(), org_start_.end(), contact_org_start_.begin() + static_cast<std::ptrdiff_t>(j) * m_.n_accounts);
-  } else {
-    for (int a = 0; a < m_.n_accounts; ++a)
-      std::fill(contact_org_start_.begin() + m_.contact_begin[a], contact_org_start_.begin() + m_.contact_begin[a + 1],
-                org_start_[a]);
-  }
   key_pass();
   turnover_pass<kMeanField>(t);
-  if (out.grid_counts || out.grid_packed) cell_pass();
+  // the contacts' nine-grid cells (slot-major contacts are tallied in the index pass)
+  if (out.grid_counts || out.grid_packed) {
+    if (!(slot_major_ && out.grid_packed)) cell_pass();
+  }
   // §3.5, §3.6 indices; arrivals and decisions; §3.7
   indices_and_agreements(t, out);
   rate_pass<kMeanField>(M);

@@ -32,7 +32,7 @@ struct BlockSums {
 // Integer tallies: exact in any order, so each thread keeps its own.
 struct ThreadTallies {
   std::vector<std::int32_t> grid;   // weeks × accounts × 9
-  std::vector<std::uint64_t> grid_packed;  // weeks × accounts × packed_grid::kWords, unpacked into grid after each task
+  std::vector<std::uint64_t> grid_packed;  // weeks × packed_grid::kWords × accounts, unpacked into grid after each task
   std::vector<std::int32_t> tiers;  // epochs × accounts × 5
 };
 
@@ -183,10 +183,11 @@ class Runner {
   void unpack_grid(int thread, int t0, int t1) {
     static_assert(kBlockReplications <= packed_grid::kMaxReplications);
     ThreadTallies& tally = tallies_[static_cast<std::size_t>(thread)];
-    for (std::size_t i = static_cast<std::size_t>(t0) * A_; i < static_cast<std::size_t>(t1) * A_; ++i) {
-      std::uint64_t* words = tally.grid_packed.data() + i * packed_grid::kWords;
-      packed_grid::unpack_add(words, tally.grid.data() + i * kGridCells);
-      for (int w = 0; w < packed_grid::kWords; ++w) words[w] = 0;
+    const std::size_t A = static_cast<std::size_t>(A_);
+    for (std::size_t t = static_cast<std::size_t>(t0); t < static_cast<std::size_t>(t1); ++t) {
+      std::uint64_t* week = tally.grid_packed.data() + t * packed_grid::kWords * A;
+      for (std::size_t a = 0; a < A; ++a) packed_grid::unpack_add(week + a, A, tally.grid.data() + (t * A + a) * kGridCells);
+      std::fill(week, week + packed_grid::kWords * A, 0);
     }
   }
 
@@ -228,7 +229,7 @@ class Runner {
     std::vector<std::unique_ptr<Replication>> reps(static_cast<std::size_t>(threads_));
     parallel(n_blocks_, [&](std::int64_t block, int thread) {
       auto& rep_ptr = reps[static_cast<std::size_t>(thread)];
-      if (!rep_ptr) rep_ptr = std::make_unique<Replication>(m_, o_.mode);
+      if (!rep_ptr) rep_ptr = std::make_unique<Replication>(m_, o_.mode, o_.contact_layout);
       Replication& rep = *rep_ptr;
       Observation obs;
       obs.resize(1, A_);
@@ -279,7 +280,7 @@ class Runner {
     parallel(n_blocks_, [&](std::int64_t block, int) {
       sums[static_cast<std::size_t>(block)] = new_block_sums();
       for (auto [r, end] = block_range(block); r < end; ++r) {
-        reps[static_cast<std::size_t>(r)] = std::make_unique<Replication>(m_, o_.mode);
+        reps[static_cast<std::size_t>(r)] = std::make_unique<Replication>(m_, o_.mode, o_.contact_layout);
         reps[static_cast<std::size_t>(r)]->start(r, o_.seed);
         totals[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>(A_) * kNumMetrics, 0.0);
       }

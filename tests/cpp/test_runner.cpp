@@ -111,6 +111,66 @@ TEST(Reproducibility, SynchronisedScheduleEqualsIndependent) {
   fixtures::expect_identical(run(b.model, *b.policy, o), run(b.model, sync, o));
 }
 
+// The replication keeps contacts slot by slot (padded where accounts have
+// fewer) when that pays; the results must be those of the Model's order, bit
+// for bit: uniform and ragged contact counts, an account without contacts,
+// shocks that remove a contact, more than two events a week, both modes, and
+// the observations a whole-batch policy sees.
+TEST(ContactLayout, SlotBySlotGivesTheBitsOfAccountOrder) {
+  json ragged = small_portfolio();  // 2, 1, 3 and 0 contacts: padded to 3 slots
+  ragged["shocks"] = json::parse(R"([{"type": "contact_leaves", "account": "gamma", "contact": "b", "week": 20},
+                                     {"type": "contact_leaves", "account": "alpha", "contact": "ceo", "week": 33}])");
+  json busy = ragged;  // 150 meetings a year: three in some weeks
+  busy["policy"]["default"]["benchmarking"] = 150;
+  json uniform = small_portfolio();  // two contacts each: slot by slot without padding
+  for (auto& a : uniform["accounts"]) {
+    a["contacts"] = json::array();
+    for (int k = 0; k < 2; ++k)
+      a["contacts"].push_back({{"id", "c" + std::to_string(k)}, {"intimacy", 0.2 + 0.3 * k}, {"support", 0.4 - 0.5 * k},
+                               {"stance", 0.1 * k}, {"influence", 1.0 + k}});
+  }
+  for (const json& j : {ragged, busy, uniform}) {
+    fixtures::Built b = fixtures::build(j);
+    EXPECT_TRUE(Replication(b.model, Mode::monte_carlo).slot_major());
+    EXPECT_FALSE(Replication(b.model, Mode::monte_carlo, ContactLayout::by_account).slot_major());
+    for (Mode mode : {Mode::monte_carlo, Mode::mean_field}) {
+      RunOptions o = options(40, 3, 2, mode);
+      o.keep_trajectories = fixtures::all_metrics();
+      const RunResult slots = run(b.model, *b.policy, o);
+      o.contact_layout = ContactLayout::by_account;
+      const RunResult accounts = run(b.model, *b.policy, o);
+      fixtures::expect_identical(slots, accounts);
+    }
+  }
+  // what a whole-batch policy sees: the full observation, nine-grid included
+  fixtures::Built b = fixtures::build(ragged);
+  struct Seen final : Policy {
+    explicit Seen(const Policy& inner) : inner_(inner) {}
+    bool needs_all_replications() const override { return true; }
+    void decide(const Observation& obs, std::span<double> out) const override {
+      grids.push_back(obs.grid);
+      supports.push_back(obs.support);
+      pipelines.push_back(obs.pipeline_value);
+      inner_.decide(obs, out);
+    }
+    const std::vector<double>& contact_focus(int week) const override { return inner_.contact_focus(week); }
+    mutable std::vector<std::vector<std::int32_t>> grids;
+    mutable std::vector<std::vector<double>> supports, pipelines;
+    const Policy& inner_;
+  };
+  Seen slots(*b.policy), accounts(*b.policy);
+  RunOptions o = options(5, 9);
+  run(b.model, slots, o);
+  o.contact_layout = ContactLayout::by_account;
+  run(b.model, accounts, o);
+  EXPECT_EQ(slots.grids, accounts.grids);
+  ASSERT_EQ(slots.supports.size(), accounts.supports.size());
+  for (std::size_t e = 0; e < slots.supports.size(); ++e) {
+    EXPECT_TRUE(bits_equal(slots.supports[e], accounts.supports[e])) << "epoch " << e;
+    EXPECT_TRUE(bits_equal(slots.pipelines[e], accounts.pipelines[e])) << "epoch " << e;
+  }
+}
+
 // A policy that records every observation it is given.
 class Recorder final : public Policy {
  public:

@@ -21,9 +21,9 @@ enum class Mode { monte_carlo, mean_field };
 
 // Nine-grid tallies packed three cells to a 64-bit word (21 bits a cell; word
 // w holds the cells of intimacy level w): an account's weekly tally costs
-// three additions, not nine. A week's tally of an account is first summed in
-// 10-bit fields (at most kMaxContacts contacts are packed); a packed cell
-// holds 2^21 − 1, so words are unpacked at least every kMaxReplications.
+// three additions, not nine. Laid out weeks × kWords × accounts. At most
+// kMaxContacts contacts an account are packed; a packed cell holds 2^21 − 1,
+// so words are unpacked at least every kMaxReplications replications.
 namespace packed_grid {
 inline constexpr int kWords = 3;
 inline constexpr int kMaxContacts = 127;
@@ -34,10 +34,10 @@ inline std::uint64_t widen(std::uint32_t week) {
   const std::uint64_t x = week;
   return (x & 0x3ffULL) | ((x & 0xffc00ULL) << 11) | ((x & 0x3ff00000ULL) << 22);
 }
-// Adds the packed tallies `words` to the nine counts `grid`.
-inline void unpack_add(const std::uint64_t* words, std::int32_t* grid) {
+// Adds an account's packed tallies (its words `stride` apart) to its nine counts `grid`.
+inline void unpack_add(const std::uint64_t* words, std::size_t stride, std::int32_t* grid) {
   for (int c = 0; c < 9; ++c)
-    grid[c] += static_cast<std::int32_t>((words[c / 3] >> (kBits * (c % 3))) & ((1ULL << kBits) - 1));
+    grid[c] += static_cast<std::int32_t>((words[stride * (c / 3)] >> (kBits * (c % 3))) & ((1ULL << kBits) - 1));
 }
 }  // namespace packed_grid
 
@@ -46,16 +46,22 @@ struct RecordTargets {
   double* portfolio = nullptr;             // weeks × kNumMetrics
   double* account_totals = nullptr;        // accounts × kNumMetrics (flows summed, states at the end)
   std::int32_t* grid_counts = nullptr;     // weeks × accounts × 9, accumulated
-  // weeks × accounts × packed_grid::kWords, accumulated: the tallies of
+  // weeks × packed_grid::kWords × accounts, accumulated: the tallies of
   // accounts with at most kMaxContacts contacts (then not in grid_counts)
   std::uint64_t* grid_packed = nullptr;
   // per kept metric: weeks × accounts
   std::vector<std::pair<int, double*>> trajectories;
 };
 
+// How a replication lays out its contacts: automatic picks slot by slot
+// where it pays (see Replication); by_account always keeps the Model's
+// order. Both give the same bits (tested).
+enum class ContactLayout { automatic, by_account };
+
 class Replication {
  public:
-  Replication(const Model& model, Mode mode);
+  Replication(const Model& model, Mode mode, ContactLayout layout = ContactLayout::automatic);
+  bool slot_major() const { return slot_major_; }
 
   // Reset to the scenario's initial state with the streams of replication `rep`.
   void start(std::int64_t rep, std::uint64_t seed);
@@ -147,6 +153,7 @@ class Replication {
   std::vector<int> internal_;        // Model's contact index → this order
   std::vector<double> stance_, weight_;
   std::vector<int> account_;
+  std::vector<std::uint64_t> real_;  // all ones for a contact, 0 for padding (slot-major)
   // each contact's increment of its account's week tallies, one array per intimacy level
   std::array<std::vector<std::uint32_t>, 3> tally_;
   std::array<std::vector<std::uint32_t>, 3> week_tally_;  // per account (slot-major pass)

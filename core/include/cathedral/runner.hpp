@@ -29,6 +29,7 @@ struct RunOptions {
   int threads = 0;                   // 0: all hardware threads
   std::vector<int> keep_trajectories;  // metrics whose full trajectories are kept
   bool strict = false;               // infeasible allocations raise
+  ContactLayout contact_layout = ContactLayout::automatic;  // the same results either way (tests compare them)
   void validate() const;             // throws std::invalid_argument
 };
 
