@@ -47,7 +47,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   const std::size_t K = m.contact_ids.size();
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
-                  &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &n_benchmarking_,
+                  &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &intimacy_loss_, &n_benchmarking_,
                   &n_exec_visits_, &signed_, &agreement_weeks_, &project_rate_, &dig_rate_, &p_win_, &margin_,
                   &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_, &fixed_spend_,
                   &fixed_hours_})
@@ -76,10 +76,10 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   intimacy_.assign(n, 0.0);
   support_.assign(n, 0.0);
   turnover_stream_.assign(n, Stream());
-  r_social_.assign(n, 0.0);
-  contact_org_start_.assign(n, 0.0);
+  intimacy_drive_.assign(n, 0.0);
+  contact_loss_.assign(n, 0.0);
   cell_.assign(n, 0);
-  r_value_.assign(n, 0.0);
+  support_drive_.assign(n, 0.0);
   for (auto& t : tally_) t.assign(n, 0);
   for (auto& t : week_tally_) t.assign(A, 0);
   internal_.assign(K, 0);
@@ -212,8 +212,10 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     for (int j = 0; j < m_.contacts_of(a); ++j) {
       // s_k = social_hours · φ_k, v_k = value_hours · φ_k
       const int k = m_.contact_begin[a] + j, i = contact(a, j);
-      r_social_[i] = hill(x[static_cast<int>(AllocField::social_hours)] * focus[k], p.social_half_hours, p.social_shape);
-      r_value_[i] = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
+      const double r_social = hill(x[static_cast<int>(AllocField::social_hours)] * focus[k], p.social_half_hours, p.social_shape);
+      const double r_value = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
+      intimacy_drive_[i] = key_layer::intimacy_drive(p, r_social, r_value);
+      support_drive_[i] = key_layer::support_drive(p, r_value);
     }
     const bool run_centre = x[static_cast<int>(AllocField::jic)] != 0.0;
     centre_opens_[a] = run_centre && !jic_[a] ? 1.0 : 0.0;
@@ -246,7 +248,7 @@ void Replication::add_arrivals(int a, int week, double project_rate, double dig_
   // next point of a unit-rate process, so only arrivals cost draws.
   residual_projects_[a] -= project_rate;
   residual_dig_[a] -= dig_rate;
-  draw_arrivals(a, week);
+  if (residual_projects_[a] <= 0.0 || residual_dig_[a] <= 0.0) draw_arrivals(a, week);
 }
 
 // Contact k leaves in `week`: kept in that week's list, if within the horizon.
@@ -368,32 +370,34 @@ void Replication::key_pass() {
   double* __restrict I = intimacy_.data();
   double* __restrict S = support_.data();
   const double* __restrict stance = stance_.data();
-  const double* __restrict r_s = r_social_.data();
-  const double* __restrict r_v = r_value_.data();
-  if (slot_major_) {  // slot by slot: the accounts' O at the start of the step are read in place
-    const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
-    const double* __restrict org_start = org_start_.data();
+  const double* __restrict drive_I = intimacy_drive_.data();
+  const double* __restrict drive_S = support_drive_.data();
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  double* __restrict loss = intimacy_loss_.data();
+  const double* __restrict org_start = org_start_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t a = 0; a < A; ++a) loss[a] = key_layer::intimacy_loss(p, org_start[a]);
+  if (slot_major_) {  // slot by slot: the accounts' losses are read in place
     for (int j = 0; j < slots_; ++j) {
       const std::size_t base = static_cast<std::size_t>(j) * A;
       CATHEDRAL_INDEPENDENT_ITERATIONS
       for (std::size_t a = 0; a < A; ++a) {
         const std::size_t k = base + a;
-        const key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], org_start[a]);
+        const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], loss[a]);
         I[k] = c.intimacy;
         S[k] = c.support;
       }
     }
     return;
   }
-  // account by account: each contact's copy of its account's O keeps this a plain vector loop
+  // account by account: each contact's copy of its account's loss keeps this a plain vector loop
   for (int a = 0; a < m_.n_accounts; ++a)
-    std::fill(contact_org_start_.begin() + m_.contact_begin[a], contact_org_start_.begin() + m_.contact_begin[a + 1],
-              org_start_[a]);
+    std::fill(contact_loss_.begin() + m_.contact_begin[a], contact_loss_.begin() + m_.contact_begin[a + 1], loss[a]);
   const std::size_t n = intimacy_.size();
-  const double* __restrict org_start = contact_org_start_.data();
+  const double* __restrict contact_loss = contact_loss_.data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t k = 0; k < n; ++k) {
-    const key_layer::ContactState c = key_layer::step(p, {I[k], S[k]}, stance[k], r_s[k], r_v[k], org_start[k]);
+    const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], contact_loss[k]);
     I[k] = c.intimacy;
     S[k] = c.support;
   }

@@ -15,18 +15,34 @@ struct ContactState {
   double support;   // S
 };
 
-// §3.3: I' and S' from the values at the start of the step; `org` is the
-// account's O at the start of the step. Clipping happens here too.
-inline ContactState step(const Params& p, ContactState c, double stance, double r_social,
-                         double r_value, double org) {
+// §3.3:
+//   I' = I + intimacy_gain·(r_s + value_to_intimacy·r_v)·(1 − I) − intimacy_decay·(1 − org_shelter·O)·I
+//   Ŝ  = stance + affinity·I·(1 − stance)      (where support drifts without effort)
+//   S' = S + support_gain·r_v·(0.5 + 0.5·I)·(1 − S) − support_relax·(S − Ŝ)
+// from the values at the start of the step, O the account's; clipped. The
+// products in front are fixed for an epoch (the drives, per contact) or a
+// week (the loss, per account), so the engine computes them once; step()
+// evaluates exactly the same products, hence the same bits.
+inline double intimacy_drive(const Params& p, double r_social, double r_value) {
+  return p.intimacy_gain * (r_social + p.value_to_intimacy * r_value);
+}
+inline double support_drive(const Params& p, double r_value) { return p.support_gain * r_value; }
+inline double intimacy_loss(const Params& p, double org) { return p.intimacy_decay * (1.0 - p.org_shelter * org); }
+
+inline ContactState step_with(const Params& p, ContactState c, double stance, double intimacy_drive,
+                              double support_drive, double intimacy_loss) {
   const double I = c.intimacy;
   const double S = c.support;
-  double I_next = I + p.intimacy_gain * (r_social + p.value_to_intimacy * r_value) * (1.0 - I) -
-                  p.intimacy_decay * (1.0 - p.org_shelter * org) * I;
-  // Ŝ: where support drifts without effort, pulled up by intimacy.
+  const double I_next = I + intimacy_drive * (1.0 - I) - intimacy_loss * I;
   const double S_hat = stance + p.affinity * I * (1.0 - stance);
-  double S_next = S + p.support_gain * r_value * (0.5 + 0.5 * I) * (1.0 - S) - p.support_relax * (S - S_hat);
+  const double S_next = S + support_drive * (0.5 + 0.5 * I) * (1.0 - S) - p.support_relax * (S - S_hat);
   return {clip(I_next, 0.0, 1.0), clip(S_next, -1.0, 1.0)};
+}
+
+inline ContactState step(const Params& p, ContactState c, double stance, double r_social, double r_value,
+                         double org) {
+  return step_with(p, c, stance, intimacy_drive(p, r_social, r_value), support_drive(p, r_value),
+                   intimacy_loss(p, org));
 }
 
 // §3.4: where a successor starts, from this week's updated C and O.

@@ -133,7 +133,8 @@ class Replication {
   // within a week
   std::vector<double> fit_eps_;            // the week's fit noise draws
   std::vector<double> org_start_;          // O at the start of §3.3
-  std::vector<double> contact_org_start_;  // the same, per contact
+  std::vector<double> intimacy_loss_;      // the key layer's intimacy loss from it (key_layer.hpp)
+  std::vector<double> contact_loss_;       // the same, per contact (account-major layout)
   std::vector<double> n_benchmarking_, n_exec_visits_;  // events held
   std::vector<double> signed_;             // 1 where an agreement was signed
   std::vector<double> agreement_weeks_;    // agreement_left_ as a metric
@@ -164,7 +165,7 @@ class Replication {
 
   // the epoch's plan: responses and fixed costs are constant between decision epochs
   std::vector<double> alloc_;  // accounts × kNumAllocFields
-  std::vector<double> r_social_, r_value_;  // per contact
+  std::vector<double> intimacy_drive_, support_drive_;  // per contact (key_layer.hpp)
   std::vector<double> r_visits_, r_service_, benchmarking_rate_, exec_visit_rate_, centre_, centre_opens_,
       fixed_spend_, fixed_hours_;
   std::vector<std::uint8_t> pursue_agreement_;
