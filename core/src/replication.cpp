@@ -82,6 +82,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   support_drive_.assign(n, 0.0);
   for (auto& t : tally_) t.assign(n, 0);
   for (auto& t : week_tally_) t.assign(A, 0);
+  changed_at_.assign(A, -1);
   internal_.assign(K, 0);
   stance_.assign(n, 0.0);
   weight_.assign(n, 0.0);
@@ -109,6 +110,7 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
   market_stream_ = Stream(stream_key(seed, r, 0, Purpose::market));
   pipeline_.reset(m_.horizon_weeks);
   departures_.resize(static_cast<std::size_t>(m_.horizon_weeks));
+  std::fill(changed_at_.begin(), changed_at_.end(), -1);
   std::fill(intimacy_.begin(), intimacy_.end(), 0.0);  // padding contacts start from 0 too
   std::fill(support_.begin(), support_.end(), 0.0);
   for (auto& week : departures_) week.clear();
@@ -427,6 +429,7 @@ void Replication::turnover_pass(int t) {
       const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
       I[k] = s.intimacy;
       S[k] = s.support;
+      mark_changed(account[k], t);
       schedule_departure(k, t + 1 + turnover_stream_[k].geometric(departure_wait_));
     }
   }
@@ -436,6 +439,7 @@ void Replication::turnover_pass(int t) {
     const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
     I[k] = s.intimacy;
     S[k] = s.support;
+    mark_changed(account[k], t);
   }
 }
 
@@ -540,14 +544,109 @@ void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
   }
 }
 
+// Monte Carlo with slot-major contacts: the key layer, the indices and the
+// nine-grid tallies in one sweep over the contacts (departures, which are
+// few, come after: reindex() redoes the accounts they touch). Each account's
+// sums run in contact order, as in slot_index_pass: the same bits.
+CATHEDRAL_VECTOR_CLONES
+void Replication::key_index_pass(bool tally) {
+  const Params p = m_.params;
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  double* __restrict I = intimacy_.data();
+  double* __restrict S = support_.data();
+  double* __restrict K = support_index_.data();
+  double* __restrict Ibar = intimacy_index_.data();
+  const double* __restrict stance = stance_.data();
+  const double* __restrict weight = weight_.data();
+  const double* __restrict drive_I = intimacy_drive_.data();
+  const double* __restrict drive_S = support_drive_.data();
+  const std::uint64_t* __restrict real = real_.data();
+  double* __restrict loss = intimacy_loss_.data();
+  const double* __restrict org_start = org_start_.data();
+  std::uint64_t* __restrict low = week_tally_[0].data();
+  std::uint64_t* __restrict medium = week_tally_[1].data();
+  std::uint64_t* __restrict high = week_tally_[2].data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t a = 0; a < A; ++a) {
+    loss[a] = key_layer::intimacy_loss(p, org_start[a]);
+    K[a] = 0.0;
+    Ibar[a] = 0.0;
+    low[a] = medium[a] = high[a] = 0;
+  }
+  const GridCuts g = m_.grid;
+  for (int j = 0; j < slots_; ++j) {
+    const std::size_t base = static_cast<std::size_t>(j) * A;
+    if (tally) {
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) {
+        const std::size_t k = base + a;
+        const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], loss[a]);
+        I[k] = c.intimacy;
+        S[k] = c.support;
+        K[a] += weight[k] * c.support;
+        Ibar[a] += weight[k] * c.intimacy;
+        const std::uint64_t one = c.support >= g.support[1]   ? std::uint64_t{1} << (2 * packed_grid::kBits)
+                                  : c.support >= g.support[0] ? std::uint64_t{1} << packed_grid::kBits
+                                                              : std::uint64_t{1};
+        const std::uint64_t counted = one & real[k];
+        low[a] += c.intimacy < g.intimacy[0] ? counted : 0;
+        medium[a] += (c.intimacy >= g.intimacy[0] && c.intimacy < g.intimacy[1]) ? counted : 0;
+        high[a] += c.intimacy >= g.intimacy[1] ? counted : 0;
+      }
+    } else {
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) {
+        const std::size_t k = base + a;
+        const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], loss[a]);
+        I[k] = c.intimacy;
+        S[k] = c.support;
+        K[a] += weight[k] * c.support;
+        Ibar[a] += weight[k] * c.intimacy;
+      }
+    }
+  }
+}
+
+// Account a's indices and week tallies again, from its contacts as they are
+// now (after departures): the same operations in the same order as the sweep.
+void Replication::reindex(int a, bool tally) {
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  const GridCuts g = m_.grid;
+  double K = 0.0, Ibar = 0.0;
+  std::uint64_t words[3] = {0, 0, 0};
+  for (int j = 0; j < slots_; ++j) {
+    const std::size_t k = static_cast<std::size_t>(j) * A + static_cast<std::size_t>(a);
+    K += weight_[k] * support_[k];
+    Ibar += weight_[k] * intimacy_[k];
+    if (tally && real_[k]) {
+      const int cell = grid_cell(g, intimacy_[k], support_[k]);
+      words[cell / 3] += std::uint64_t{1} << (packed_grid::kBits * (cell % 3));
+    }
+  }
+  support_index_[static_cast<std::size_t>(a)] = K;
+  intimacy_index_[static_cast<std::size_t>(a)] = Ibar;
+  for (int w = 0; w < 3; ++w) week_tally_[static_cast<std::size_t>(w)][static_cast<std::size_t>(a)] = words[w];
+}
+
+// The week's tallies into the week's packed words (word by word).
+CATHEDRAL_VECTOR_CLONES
+void Replication::add_week_tallies(std::uint64_t* __restrict packed) {
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  for (std::size_t w = 0; w < 3; ++w) {
+    const std::uint64_t* __restrict week = week_tally_[w].data();
+    CATHEDRAL_INDEPENDENT_ITERATIONS
+    for (std::size_t a = 0; a < A; ++a) packed[w * A + a] += week[a];
+  }
+}
+
 // The week's indices K and Ī per account (§3.6) and §3.5 the cooperation
 // agreement, from this week's O and F.
-void Replication::indices_and_agreements(int t, const RecordTargets& out) {
+void Replication::indices_and_agreements(int t, const RecordTargets& out, bool indices_done) {
   const Params& p = m_.params;
   const int A = m_.n_accounts;
   const std::size_t week_row = static_cast<std::size_t>(t) * A;
   if (slot_major_) {
-    slot_index_pass(out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords : nullptr);
+    if (!indices_done) slot_index_pass(out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords : nullptr);
     if (out.grid_counts && !out.grid_packed)
       for (std::size_t i = 0; i < cell_.size(); ++i)
         if (real_[i]) ++out.grid_counts[(week_row + account_[i]) * kGridCells + cell_[i]];
@@ -776,14 +875,24 @@ void Replication::step(int t, const RecordTargets& out) {
     account_pass<true>(t);
   else
     account_pass<false>(t);
-  key_pass();
-  turnover_pass<kMeanField>(t);
-  // the contacts' nine-grid cells (slot-major contacts are tallied in the index pass)
-  if (out.grid_counts || out.grid_packed) {
-    if (!(slot_major_ && out.grid_packed)) cell_pass();
+  // Monte Carlo, slot-major: key layer, indices and tallies in one sweep, then
+  // departures and the accounts they touch; otherwise pass after pass.
+  const bool fused = !kMeanField && slot_major_;
+  changed_.clear();
+  if (fused) {
+    key_index_pass(out.grid_packed != nullptr);
+    turnover_pass<kMeanField>(t);
+    for (const int a : changed_) reindex(a, out.grid_packed != nullptr);
+    if (out.grid_packed) add_week_tallies(out.grid_packed + static_cast<std::size_t>(t) * m_.n_accounts * packed_grid::kWords);
+    if (out.grid_counts && !out.grid_packed) cell_pass();
+  } else {
+    key_pass();
+    turnover_pass<kMeanField>(t);
+    // the contacts' nine-grid cells (slot-major contacts are tallied in the index pass)
+    if ((out.grid_counts || out.grid_packed) && !(slot_major_ && out.grid_packed)) cell_pass();
   }
   // §3.5, §3.6 indices; arrivals and decisions; §3.7
-  indices_and_agreements(t, out);
+  indices_and_agreements(t, out, fused);
   rate_pass<kMeanField>(M);
   arrivals<kMeanField>(t);
   decisions<kMeanField>(t);

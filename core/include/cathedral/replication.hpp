@@ -90,7 +90,17 @@ class Replication {
   void cell_pass();
   void index_pass(int a, double& K, double& Ibar, std::int32_t* grid, std::uint64_t* packed) const;
   void slot_index_pass(std::uint64_t* packed);
-  void indices_and_agreements(int week, const RecordTargets& out);
+  void key_index_pass(bool tally);
+  void reindex(int a, bool tally);
+  void add_week_tallies(std::uint64_t* packed);
+  void indices_and_agreements(int week, const RecordTargets& out, bool indices_done);
+  // account a's contacts changed after the fused sweep this week
+  void mark_changed(int a, int week) {
+    if (changed_at_[static_cast<std::size_t>(a)] != week) {
+      changed_at_[static_cast<std::size_t>(a)] = week;
+      changed_.push_back(a);
+    }
+  }
   template <bool kMeanField>
   void rate_pass(double M);
   template <bool kMeanField>
@@ -157,7 +167,9 @@ class Replication {
   std::vector<std::uint64_t> real_;  // all ones for a contact, 0 for padding (slot-major)
   // each contact's increment of its account's week tallies, one array per intimacy level
   std::array<std::vector<std::uint32_t>, 3> tally_;
-  std::array<std::vector<std::uint32_t>, 3> week_tally_;  // per account (slot-major pass)
+  std::array<std::vector<std::uint64_t>, 3> week_tally_;  // per account: the week's packed tallies (fused pass)
+  std::vector<int> changed_;     // accounts whose contacts turnover changed this week (fused pass)
+  std::vector<int> changed_at_;  // the week an account was last listed there
   int contact(int a, int j) const { return slot_major_ ? j * m_.n_accounts + a : m_.contact_begin[a] + j; }
   std::vector<double> intimacy_, support_;
   std::vector<std::vector<int>> departures_;  // by week: the contacts whose drawn departure falls in it
