@@ -77,10 +77,12 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   support_.assign(n, 0.0);
   turnover_stream_.assign(n, Stream());
   intimacy_drive_.assign(n, 0.0);
-  contact_loss_.assign(n, 0.0);
-  cell_.assign(n, 0);
   support_drive_.assign(n, 0.0);
-  for (auto& t : tally_) t.assign(n, 0);
+  cell_.assign(n, 0);
+  if (!slot_major_) {  // only the account-major passes use these
+    contact_loss_.assign(n, 0.0);
+    for (auto& t : tally_) t.assign(n, 0);
+  }
   for (auto& t : week_tally_) t.assign(A, 0);
   changed_at_.assign(A, -1);
   internal_.assign(K, 0);
@@ -450,10 +452,15 @@ void Replication::cell_pass() {
   const double* __restrict I = intimacy_.data();
   const double* __restrict S = support_.data();
   std::int32_t* __restrict cell = cell_.data();
+  const GridCuts g = m_.grid;
+  if (slot_major_) {  // the cells only: slot-major tallies come from the index passes
+    CATHEDRAL_INDEPENDENT_ITERATIONS
+    for (std::size_t k = 0; k < n; ++k) cell[k] = grid_cell(g, I[k], S[k]);
+    return;
+  }
   std::uint32_t* __restrict low = tally_[0].data();
   std::uint32_t* __restrict medium = tally_[1].data();
   std::uint32_t* __restrict high = tally_[2].data();
-  const GridCuts g = m_.grid;
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t k = 0; k < n; ++k) {
     const std::int32_t c = grid_cell(g, I[k], S[k]);
