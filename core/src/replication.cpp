@@ -718,7 +718,7 @@ void Replication::arrivals(int t) {
     for (int a = 0; a < A; ++a) {
       seen[a] = 0.0;
       arriving_[static_cast<std::size_t>(n)] = a;
-      n += (residual_projects_[a] <= 0.0) | (residual_dig_[a] <= 0.0);
+      n += static_cast<int>(residual_projects_[a] <= 0.0) | static_cast<int>(residual_dig_[a] <= 0.0);
     }
     for (int i = 0; i < n; ++i) {
       const int a = arriving_[static_cast<std::size_t>(i)];

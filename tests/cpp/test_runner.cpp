@@ -126,7 +126,7 @@ TEST(ContactLayout, SlotBySlotGivesTheBitsOfAccountOrder) {
   for (auto& a : uniform["accounts"]) {
     a["contacts"] = json::array();
     for (int k = 0; k < 2; ++k)
-      a["contacts"].push_back({{"id", "c" + std::to_string(k)}, {"intimacy", 0.2 + 0.3 * k}, {"support", 0.4 - 0.5 * k},
+      a["contacts"].push_back({{"id", k == 0 ? "c0" : "c1"}, {"intimacy", 0.2 + 0.3 * k}, {"support", 0.4 - 0.5 * k},
                                {"stance", 0.1 * k}, {"influence", 1.0 + k}});
   }
   for (const json& j : {ragged, busy, uniform}) {

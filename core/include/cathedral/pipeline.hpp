@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "cathedral/elementary.hpp"
-
 #include "cathedral/params.hpp"
 #include "cathedral/response.hpp"
 

@@ -14,4 +14,10 @@
 
 // The arrays a loop touches are distinct: no iteration reads what another
 // writes. (Restrict-qualified locals alone do not convince the vectoriser.)
+#if defined(__clang__)
+#define CATHEDRAL_INDEPENDENT_ITERATIONS _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
 #define CATHEDRAL_INDEPENDENT_ITERATIONS _Pragma("GCC ivdep")
+#else
+#define CATHEDRAL_INDEPENDENT_ITERATIONS
+#endif
