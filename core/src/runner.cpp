@@ -267,7 +267,6 @@ class Runner {
   // to the next epoch (threads share the blocks), then it is called once.
   void run_synchronised(ParallelRun& parallel, std::atomic<std::int64_t>& progress) {
     std::vector<std::unique_ptr<Replication>> reps(static_cast<std::size_t>(R_));
-    std::vector<std::vector<double>> totals(static_cast<std::size_t>(R_));
     std::vector<std::unique_ptr<BlockSums>> sums(static_cast<std::size_t>(n_blocks_));
     Observation obs;
     obs.resize(static_cast<int>(R_), A_);
@@ -282,7 +281,6 @@ class Runner {
       for (auto [r, end] = block_range(block); r < end; ++r) {
         reps[static_cast<std::size_t>(r)] = std::make_unique<Replication>(m_, o_.mode, o_.contact_layout);
         reps[static_cast<std::size_t>(r)]->start(r, o_.seed);
-        totals[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>(A_) * kNumMetrics, 0.0);
       }
     });
     for (int e = 0; e < E_; ++e) {
@@ -302,7 +300,8 @@ class Runner {
           decide_and_fit(r, e, obs, static_cast<int>(r), row, rep.jic_running(), thread);
           add_allocation(s, e, row);
           rep.begin_epoch(t0, row, policy_.contact_focus(t0));
-          const RecordTargets out = targets_for(r, totals[static_cast<std::size_t>(r)].data(), thread);
+          // per-account totals come from finish(): the replication sums its flows itself
+          const RecordTargets out = targets_for(r, nullptr, thread);
           for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
           progress.fetch_add(1, std::memory_order_relaxed);
         }
@@ -310,9 +309,11 @@ class Runner {
       });
     }
     parallel(n_blocks_, [&](std::int64_t block, int thread) {
+      std::vector<double> totals(static_cast<std::size_t>(A_) * kNumMetrics);
       for (auto [r, end] = block_range(block); r < end; ++r) {
-        reps[static_cast<std::size_t>(r)]->finish(targets_for(r, totals[static_cast<std::size_t>(r)].data(), thread));
-        add_account_totals(*sums[static_cast<std::size_t>(block)], totals[static_cast<std::size_t>(r)]);
+        std::fill(totals.begin(), totals.end(), 0.0);
+        reps[static_cast<std::size_t>(r)]->finish(targets_for(r, totals.data(), thread));
+        add_account_totals(*sums[static_cast<std::size_t>(block)], totals);
         reps[static_cast<std::size_t>(r)].reset();
       }
       submit(block, std::move(sums[static_cast<std::size_t>(block)]));

@@ -74,7 +74,7 @@ def _check_memory(scenario, policy, replications: int, keep: list[str]) -> None:
 
     if python_inside(policy):
         # every replication's state is held between decision epochs, with its
-        # observation and allocation (measured: about 2.4 KB per account of 8
+        # observation and allocation (measured: about 2.1 KB per account of 8
         # contacts and replication; padding can double the contacts' share)
         contacts = sum(len(a["contacts"]) for a in scenario.to_dict()["accounts"])
         need += replications * (accounts * 1600 + contacts * 200)

@@ -44,7 +44,7 @@ inline void unpack_add(const std::uint64_t* words, std::size_t stride, std::int3
 // Where a replication writes what it records. Null pointers: not recorded.
 struct RecordTargets {
   double* portfolio = nullptr;             // weeks × kNumMetrics
-  double* account_totals = nullptr;        // accounts × kNumMetrics (flows summed, states at the end)
+  double* account_totals = nullptr;        // accounts × kNumMetrics (flows summed, states at the end): written by finish()
   std::int32_t* grid_counts = nullptr;     // weeks × accounts × 9, accumulated
   // weeks × packed_grid::kWords × accounts, accumulated: the tallies of
   // accounts with at most kMaxContacts contacts (then not in grid_counts)
@@ -74,7 +74,7 @@ class Replication {
   // starting at `week`; φ per contact from the policy.
   void begin_epoch(int week, std::span<const double> allocation, const std::vector<double>& focus);
   void run_week(int week, const RecordTargets& out);
-  // Write end-of-horizon states into out.account_totals.
+  // Add the horizon's flow totals and write the end-of-horizon states into out.account_totals.
   void finish(const RecordTargets& out) const;
 
 
