@@ -50,7 +50,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
                   &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &intimacy_loss_, &n_benchmarking_,
                   &n_exec_visits_, &signed_, &agreement_weeks_, &project_rate_, &dig_rate_, &p_win_, &margin_,
                   &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_, &fixed_spend_,
-                  &fixed_hours_})
+                  &fixed_hours_, &social_hours_, &value_hours_})
     v->assign(A, 0.0);
   agreement_left_.assign(A, 0);
   jic_.assign(A, 0);
@@ -78,6 +78,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   turnover_stream_.assign(n, Stream());
   intimacy_drive_.assign(n, 0.0);
   support_drive_.assign(n, 0.0);
+  focus_.assign(n, 0.0);  // padding contacts keep 0
   cell_.assign(n, 0);
   if (!slot_major_) {  // only the account-major passes use these
     contact_loss_.assign(n, 0.0);
@@ -213,14 +214,8 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
     r_visits_[a] = broad_layer::visit_response(p, x[static_cast<int>(AllocField::visits)], m_.staff[a]);
     r_service_[a] = broad_layer::service_response(p, x[static_cast<int>(AllocField::service_hours)]);
-    for (int j = 0; j < m_.contacts_of(a); ++j) {
-      // s_k = social_hours · φ_k, v_k = value_hours · φ_k
-      const int k = m_.contact_begin[a] + j, i = contact(a, j);
-      const double r_social = hill(x[static_cast<int>(AllocField::social_hours)] * focus[k], p.social_half_hours, p.social_shape);
-      const double r_value = hill(x[static_cast<int>(AllocField::value_hours)] * focus[k], p.value_half_hours, p.value_shape);
-      intimacy_drive_[i] = key_layer::intimacy_drive(p, r_social, r_value);
-      support_drive_[i] = key_layer::support_drive(p, r_value);
-    }
+    social_hours_[a] = x[static_cast<int>(AllocField::social_hours)];
+    value_hours_[a] = x[static_cast<int>(AllocField::value_hours)];
     const bool run_centre = x[static_cast<int>(AllocField::jic)] != 0.0;
     centre_opens_[a] = run_centre && !jic_[a] ? 1.0 : 0.0;
     jic_[a] = run_centre;
@@ -234,7 +229,50 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     fixed_spend_[a] = fixed.spend;
     fixed_hours_[a] = fixed.hours;
   }
+  for (std::size_t k = 0; k < focus.size(); ++k) focus_[static_cast<std::size_t>(internal_[k])] = focus[k];
+  key_drives();
   if (week == 0) synthesise_pipeline(false);
+}
+
+// The key layer's drives of the epoch per contact (key_layer.hpp), from the
+// responses r_s = hill(social_hours · φ_k) and r_v = hill(value_hours · φ_k).
+CATHEDRAL_VECTOR_CLONES
+void Replication::key_drives() {
+  const Params p = m_.params;
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  const double* __restrict social = social_hours_.data();
+  const double* __restrict value = value_hours_.data();
+  const double* __restrict focus = focus_.data();
+  double* __restrict drive_I = intimacy_drive_.data();
+  double* __restrict drive_S = support_drive_.data();
+  auto drives = [&](std::size_t k, std::size_t a) {
+    const double r_social = hill(social[a] * focus[k], p.social_half_hours, p.social_shape);
+    const double r_value = hill(value[a] * focus[k], p.value_half_hours, p.value_shape);
+    drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
+    drive_S[k] = key_layer::support_drive(p, r_value);
+  };
+  if (slot_major_ && p.social_shape == 1.0 && p.value_shape == 1.0) {  // the default shapes: no pow at all
+    for (int j = 0; j < slots_; ++j) {
+      const std::size_t base = static_cast<std::size_t>(j) * A;
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) {
+        const std::size_t k = base + a;
+        const double r_social = hill_unit_shape(social[a] * focus[k], p.social_half_hours);
+        const double r_value = hill_unit_shape(value[a] * focus[k], p.value_half_hours);
+        drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
+        drive_S[k] = key_layer::support_drive(p, r_value);
+      }
+    }
+  } else if (slot_major_) {
+    for (int j = 0; j < slots_; ++j) {
+      const std::size_t base = static_cast<std::size_t>(j) * A;
+      CATHEDRAL_INDEPENDENT_ITERATIONS
+      for (std::size_t a = 0; a < A; ++a) drives(base + a, a);
+    }
+  } else {
+    const int* __restrict account = account_.data();
+    for (std::size_t k = 0; k < focus_.size(); ++k) drives(k, static_cast<std::size_t>(account[k]));
+  }
 }
 
 void Replication::add_arrivals(int a, int week, double project_rate, double dig_rate) {

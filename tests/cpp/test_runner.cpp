@@ -114,7 +114,8 @@ TEST(Reproducibility, SynchronisedScheduleEqualsIndependent) {
 // The replication keeps contacts slot by slot (padded where accounts have
 // fewer) when that pays; the results must be those of the Model's order, bit
 // for bit: uniform and ragged contact counts, an account without contacts,
-// shocks that remove a contact, more than two events a week, both modes, and
+// shocks that remove a contact, more than two events a week, response curves
+// of shape other than 1, both modes, and
 // the observations a whole-batch policy sees.
 TEST(ContactLayout, SlotBySlotGivesTheBitsOfAccountOrder) {
   json ragged = small_portfolio();  // 2, 1, 3 and 0 contacts: padded to 3 slots
@@ -122,6 +123,8 @@ TEST(ContactLayout, SlotBySlotGivesTheBitsOfAccountOrder) {
                                      {"type": "contact_leaves", "account": "alpha", "contact": "ceo", "week": 33}])");
   json busy = ragged;  // 150 meetings a year: three in some weeks
   busy["policy"]["default"]["benchmarking"] = 150;
+  json shaped = ragged;  // response curves with pow
+  shaped["params"] = {{"social_shape", 2.0}, {"value_shape", 0.7}, {"visit_shape", 1.5}};
   json uniform = small_portfolio();  // two contacts each: slot by slot without padding
   for (auto& a : uniform["accounts"]) {
     a["contacts"] = json::array();
@@ -129,7 +132,7 @@ TEST(ContactLayout, SlotBySlotGivesTheBitsOfAccountOrder) {
       a["contacts"].push_back({{"id", k == 0 ? "c0" : "c1"}, {"intimacy", 0.2 + 0.3 * k}, {"support", 0.4 - 0.5 * k},
                                {"stance", 0.1 * k}, {"influence", 1.0 + k}});
   }
-  for (const json& j : {ragged, busy, uniform}) {
+  for (const json& j : {ragged, busy, shaped, uniform}) {
     fixtures::Built b = fixtures::build(j);
     EXPECT_TRUE(Replication(b.model, Mode::monte_carlo).slot_major());
     EXPECT_FALSE(Replication(b.model, Mode::monte_carlo, ContactLayout::by_account).slot_major());

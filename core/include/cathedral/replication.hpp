@@ -85,6 +85,7 @@ class Replication {
   template <bool kAtMostTwoEvents>
   void account_pass(int week);
   void key_pass();
+  void key_drives();
   template <bool kMeanField>
   void turnover_pass(int week);
   void cell_pass();
@@ -178,6 +179,8 @@ class Replication {
   // the epoch's plan: responses and fixed costs are constant between decision epochs
   std::vector<double> alloc_;  // accounts × kNumAllocFields
   std::vector<double> intimacy_drive_, support_drive_;  // per contact (key_layer.hpp)
+  std::vector<double> focus_;                          // φ per contact, in this order
+  std::vector<double> social_hours_, value_hours_;     // per account
   std::vector<double> r_visits_, r_service_, benchmarking_rate_, exec_visit_rate_, centre_, centre_opens_,
       fixed_spend_, fixed_hours_;
   std::vector<std::uint8_t> pursue_agreement_;
