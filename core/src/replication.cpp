@@ -199,8 +199,8 @@ void Replication::observe(Observation& obs, int row, bool tiers_only) const {
     std::int32_t* grid = obs.grid.data() + i * kGridCells;
     for (int c = 0; c < kGridCells; ++c) grid[c] = 0;
     for (int j = 0; j < m_.contacts_of(a); ++j) {
-      const int i = contact(a, j);
-      ++grid[grid_cell(m_.grid, intimacy_[i], support_[i])];
+      const int k = contact(a, j);
+      ++grid[grid_cell(m_.grid, intimacy_[k], support_[k])];
     }
   }
 }
@@ -405,7 +405,9 @@ void Replication::account_pass(int t) {
 }
 
 // §3.3 key layer for every contact of the replication, from I, S and the
-// account's O at the start of the step: one flat, branch-free loop.
+// account's O at the start of the step, in branch-free vector loops (mean
+// field, and account-major contacts; Monte Carlo with slot-major contacts
+// runs key_index_pass instead).
 CATHEDRAL_VECTOR_CLONES
 void Replication::key_pass() {
   const Params p = m_.params;
