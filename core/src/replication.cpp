@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <type_traits>
 
 #include "cathedral/accounting.hpp"
 #include "cathedral/broad_layer.hpp"
@@ -73,6 +74,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   slot_major_ = layout == ContactLayout::automatic && slots_ >= 1 && slots_ <= packed_grid::kMaxContacts &&
                 static_cast<std::size_t>(slots_) * A <= 2 * K;
   const std::size_t n = slot_major_ ? static_cast<std::size_t>(slots_) * A : K;
+  counted_accounts_ = slots_ > packed_grid::kMaxContacts;
   intimacy_.assign(n, 0.0);
   support_.assign(n, 0.0);
   turnover_stream_.assign(n, Stream());
@@ -80,10 +82,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   support_drive_.assign(n, 0.0);
   focus_.assign(n, 0.0);  // padding contacts keep 0
   cell_.assign(n, 0);
-  if (!slot_major_) {  // only the account-major passes use these
-    contact_loss_.assign(n, 0.0);
-    for (auto& t : tally_) t.assign(n, 0);
-  }
+  if (!slot_major_) contact_loss_.assign(n, 0.0);  // only the account-major key pass uses it
   for (auto& t : week_tally_) t.assign(A, 0);
   changed_at_.assign(A, -1);
   internal_.assign(K, 0);
@@ -245,34 +244,36 @@ void Replication::key_drives() {
   const double* __restrict focus = focus_.data();
   double* __restrict drive_I = intimacy_drive_.data();
   double* __restrict drive_S = support_drive_.data();
-  auto drives = [&](std::size_t k, std::size_t a) {
-    const double r_social = hill(social[a] * focus[k], p.social_half_hours, p.social_shape);
-    const double r_value = hill(value[a] * focus[k], p.value_half_hours, p.value_shape);
-    drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
-    drive_S[k] = key_layer::support_drive(p, r_value);
-  };
-  if (slot_major_ && p.social_shape == 1.0 && p.value_shape == 1.0) {  // the default shapes: no pow at all
-    for (int j = 0; j < slots_; ++j) {
-      const std::size_t base = static_cast<std::size_t>(j) * A;
-      CATHEDRAL_INDEPENDENT_ITERATIONS
-      for (std::size_t a = 0; a < A; ++a) {
-        const std::size_t k = base + a;
-        const double r_social = hill_unit_shape(social[a] * focus[k], p.social_half_hours);
-        const double r_value = hill_unit_shape(value[a] * focus[k], p.value_half_hours);
-        drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
-        drive_S[k] = key_layer::support_drive(p, r_value);
+  // drives(k, a): contact k of account a
+  auto over_contacts = [&](auto drives) {
+    if (slot_major_) {
+      for (int j = 0; j < slots_; ++j) {
+        const std::size_t base = static_cast<std::size_t>(j) * A;
+        CATHEDRAL_INDEPENDENT_ITERATIONS
+        for (std::size_t a = 0; a < A; ++a) drives(base + a, a);
       }
+    } else {
+      const int* __restrict account = account_.data();
+      for (std::size_t k = 0; k < focus_.size(); ++k) drives(k, static_cast<std::size_t>(account[k]));
     }
-  } else if (slot_major_) {
-    for (int j = 0; j < slots_; ++j) {
-      const std::size_t base = static_cast<std::size_t>(j) * A;
-      CATHEDRAL_INDEPENDENT_ITERATIONS
-      for (std::size_t a = 0; a < A; ++a) drives(base + a, a);
-    }
-  } else {
-    const int* __restrict account = account_.data();
-    for (std::size_t k = 0; k < focus_.size(); ++k) drives(k, static_cast<std::size_t>(account[k]));
-  }
+  };
+  // with the default shapes (1) the responses need no pow: a branch-free loop
+  auto set_drives = [&](auto unit_shapes) {
+    auto response = [](double x, double half, double shape) {
+      if constexpr (decltype(unit_shapes)::value) return hill_unit_shape(x, half);
+      else return hill(x, half, shape);
+    };
+    over_contacts([&](std::size_t k, std::size_t a) {
+      const double r_social = response(social[a] * focus[k], p.social_half_hours, p.social_shape);
+      const double r_value = response(value[a] * focus[k], p.value_half_hours, p.value_shape);
+      drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
+      drive_S[k] = key_layer::support_drive(p, r_value);
+    });
+  };
+  if (p.social_shape == 1.0 && p.value_shape == 1.0)
+    set_drives(std::true_type{});
+  else
+    set_drives(std::false_type{});
 }
 
 void Replication::add_arrivals(int a, int week, double project_rate, double dig_rate) {
@@ -458,34 +459,33 @@ void Replication::turnover_pass(int t) {
   double* __restrict S = support_.data();
   const double* __restrict stance = stance_.data();
   const int* __restrict account = account_.data();
+  auto successor = [&](int k) { return key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]); };
+  auto replace = [&](int k) {  // contact k leaves; its successor takes the place
+    const key_layer::ContactState s = successor(k);
+    I[k] = s.intimacy;
+    S[k] = s.support;
+    mark_changed(account[k], t);
+  };
   if constexpr (kMeanField) {
     const double keep = 1.0 - p_turnover_;
     for (std::size_t k = 0; k < n; ++k) {
-      const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
+      const key_layer::ContactState s = successor(static_cast<int>(k));
       I[k] = keep * I[k] + p_turnover_ * s.intimacy;
       S[k] = keep * S[k] + p_turnover_ * s.support;
     }
   } else {
     // contacts are independent here: the order within the week does not matter
     for (const int k : departures_[static_cast<std::size_t>(t)]) {
-      const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
-      I[k] = s.intimacy;
-      S[k] = s.support;
-      mark_changed(account[k], t);
+      replace(k);
       schedule_departure(k, t + 1 + turnover_stream_[k].geometric(departure_wait_));
     }
   }
-  for (const Model::WeekShock& sh : m_.shocks_by_week[t]) {
-    if (sh.type != Shock::Type::contact_leaves) continue;
-    const int k = internal_[static_cast<std::size_t>(sh.contact)];
-    const key_layer::ContactState s = key_layer::successor(p, stance[k], coverage_[account[k]], org_[account[k]]);
-    I[k] = s.intimacy;
-    S[k] = s.support;
-    mark_changed(account[k], t);
-  }
+  for (const Model::WeekShock& sh : m_.shocks_by_week[t])
+    if (sh.type == Shock::Type::contact_leaves) replace(internal_[static_cast<std::size_t>(sh.contact)]);
 }
 
-// Every contact's nine-grid cell at the end of the week: one flat vector loop.
+// Every contact's nine-grid cell at the end of the week, for accounts whose
+// tallies are counted, not packed: one flat vector loop.
 CATHEDRAL_VECTOR_CLONES
 void Replication::cell_pass() {
   const std::size_t n = intimacy_.size();
@@ -493,25 +493,8 @@ void Replication::cell_pass() {
   const double* __restrict S = support_.data();
   std::int32_t* __restrict cell = cell_.data();
   const GridCuts g = m_.grid;
-  if (slot_major_) {  // the cells only: slot-major tallies come from the index passes
-    CATHEDRAL_INDEPENDENT_ITERATIONS
-    for (std::size_t k = 0; k < n; ++k) cell[k] = grid_cell(g, I[k], S[k]);
-    return;
-  }
-  std::uint32_t* __restrict low = tally_[0].data();
-  std::uint32_t* __restrict medium = tally_[1].data();
-  std::uint32_t* __restrict high = tally_[2].data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::int32_t c = grid_cell(g, I[k], S[k]);
-    cell[k] = c;
-    // the increment of the tally word of the contact's intimacy level (packed_grid)
-    const std::int32_t field = c - (c >= 3 ? 3 : 0) - (c >= 6 ? 3 : 0);  // the support level
-    const std::uint32_t one = std::uint32_t{1} << (10 * field);
-    low[k] = c < 3 ? one : 0;
-    medium[k] = (c >= 3 && c < 6) ? one : 0;
-    high[k] = c >= 6 ? one : 0;
-  }
+  for (std::size_t k = 0; k < n; ++k) cell[k] = grid_cell(g, I[k], S[k]);
 }
 
 // The indices K = Σ w_k S_k and Ī = Σ w_k I_k of account a (summed in
@@ -524,13 +507,17 @@ void Replication::index_pass(int a, double& K_out, double& Ibar_out, std::int32_
   const int k0 = m_.contact_begin[a], k1 = m_.contact_begin[a + 1];  // account-major order
   double K = 0.0, Ibar = 0.0;  // locals, not the references: they stay in registers
   if (packed && k1 - k0 <= packed_grid::kMaxContacts) {
-    std::uint32_t week[3] = {0, 0, 0};
+    const GridCuts g = m_.grid;
+    std::uint64_t low = 0, medium = 0, high = 0;
     for (int k = k0; k < k1; ++k) {
       K += weight[k] * S[k];
       Ibar += weight[k] * I[k];
-      for (int w = 0; w < 3; ++w) week[w] += tally_[static_cast<std::size_t>(w)][static_cast<std::size_t>(k)];
+      packed_grid::add_contact(g, I[k], S[k], ~std::uint64_t{0}, low, medium, high);
     }
-    for (int w = 0; w < 3; ++w) packed[static_cast<std::size_t>(w) * m_.n_accounts] += packed_grid::widen(week[w]);
+    const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+    packed[0] += low;
+    packed[A] += medium;
+    packed[2 * A] += high;
   } else {
     for (int k = k0; k < k1; ++k) {
       K += weight[k] * S[k];
@@ -558,37 +545,24 @@ void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
   const std::uint64_t* __restrict real = real_.data();
   std::fill(K, K + A, 0.0);
   std::fill(Ibar, Ibar + A, 0.0);
-  if (!packed) {
+  const GridCuts g = m_.grid;
+  auto sweep = [&](auto tally) {
     for (int j = 0; j < slots_; ++j) {
       const std::size_t base = static_cast<std::size_t>(j) * A;
       CATHEDRAL_INDEPENDENT_ITERATIONS
       for (std::size_t a = 0; a < A; ++a) {
-        K[a] += weight[base + a] * S[base + a];
-        Ibar[a] += weight[base + a] * I[base + a];
+        const std::size_t k = base + a;
+        K[a] += weight[k] * S[k];
+        Ibar[a] += weight[k] * I[k];
+        if constexpr (decltype(tally)::value)
+          packed_grid::add_contact(g, I[k], S[k], real[k], packed[a], packed[A + a], packed[2 * A + a]);
       }
     }
-    return;
-  }
-  // One packed word per intimacy level, a field per support level
-  // (packed_grid), added to directly: 64-bit lanes like the doubles beside them.
-  const GridCuts g = m_.grid;
-  for (int j = 0; j < slots_; ++j) {
-    const std::size_t base = static_cast<std::size_t>(j) * A;
-    CATHEDRAL_INDEPENDENT_ITERATIONS
-    for (std::size_t a = 0; a < A; ++a) {
-      const double i_k = I[base + a], s_k = S[base + a];
-      K[a] += weight[base + a] * s_k;
-      Ibar[a] += weight[base + a] * i_k;
-      // grid_cell's levels (tiers.hpp), without forming the cell
-      const std::uint64_t one = s_k >= g.support[1]   ? std::uint64_t{1} << (2 * packed_grid::kBits)
-                                : s_k >= g.support[0] ? std::uint64_t{1} << packed_grid::kBits
-                                                      : std::uint64_t{1};
-      const std::uint64_t counted = one & real[base + a];  // padding contacts are not tallied
-      packed[a] += i_k < g.intimacy[0] ? counted : 0;
-      packed[A + a] += (i_k >= g.intimacy[0] && i_k < g.intimacy[1]) ? counted : 0;
-      packed[2 * A + a] += i_k >= g.intimacy[1] ? counted : 0;
-    }
-  }
+  };
+  if (packed)
+    sweep(std::true_type{});
+  else
+    sweep(std::false_type{});
 }
 
 // Monte Carlo with slot-major contacts: the key layer, the indices and the
@@ -621,9 +595,9 @@ void Replication::key_index_pass(bool tally) {
     low[a] = medium[a] = high[a] = 0;
   }
   const GridCuts g = m_.grid;
-  for (int j = 0; j < slots_; ++j) {
-    const std::size_t base = static_cast<std::size_t>(j) * A;
-    if (tally) {
+  auto sweep = [&](auto with_tally) {
+    for (int j = 0; j < slots_; ++j) {
+      const std::size_t base = static_cast<std::size_t>(j) * A;
       CATHEDRAL_INDEPENDENT_ITERATIONS
       for (std::size_t a = 0; a < A; ++a) {
         const std::size_t k = base + a;
@@ -632,26 +606,15 @@ void Replication::key_index_pass(bool tally) {
         S[k] = c.support;
         K[a] += weight[k] * c.support;
         Ibar[a] += weight[k] * c.intimacy;
-        const std::uint64_t one = c.support >= g.support[1]   ? std::uint64_t{1} << (2 * packed_grid::kBits)
-                                  : c.support >= g.support[0] ? std::uint64_t{1} << packed_grid::kBits
-                                                              : std::uint64_t{1};
-        const std::uint64_t counted = one & real[k];
-        low[a] += c.intimacy < g.intimacy[0] ? counted : 0;
-        medium[a] += (c.intimacy >= g.intimacy[0] && c.intimacy < g.intimacy[1]) ? counted : 0;
-        high[a] += c.intimacy >= g.intimacy[1] ? counted : 0;
-      }
-    } else {
-      CATHEDRAL_INDEPENDENT_ITERATIONS
-      for (std::size_t a = 0; a < A; ++a) {
-        const std::size_t k = base + a;
-        const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], loss[a]);
-        I[k] = c.intimacy;
-        S[k] = c.support;
-        K[a] += weight[k] * c.support;
-        Ibar[a] += weight[k] * c.intimacy;
+        if constexpr (decltype(with_tally)::value)
+          packed_grid::add_contact(g, c.intimacy, c.support, real[k], low[a], medium[a], high[a]);
       }
     }
-  }
+  };
+  if (tally)
+    sweep(std::true_type{});
+  else
+    sweep(std::false_type{});
 }
 
 // Account a's indices and week tallies again, from its contacts as they are
@@ -665,10 +628,7 @@ void Replication::reindex(int a, bool tally) {
     const std::size_t k = static_cast<std::size_t>(j) * A + static_cast<std::size_t>(a);
     K += weight_[k] * support_[k];
     Ibar += weight_[k] * intimacy_[k];
-    if (tally && real_[k]) {
-      const int cell = grid_cell(g, intimacy_[k], support_[k]);
-      words[cell / 3] += std::uint64_t{1} << (packed_grid::kBits * (cell % 3));
-    }
+    if (tally) packed_grid::add_contact(g, intimacy_[k], support_[k], real_[k], words[0], words[1], words[2]);
   }
   support_index_[static_cast<std::size_t>(a)] = K;
   intimacy_index_[static_cast<std::size_t>(a)] = Ibar;
@@ -931,13 +891,12 @@ void Replication::step(int t, const RecordTargets& out) {
     turnover_pass<kMeanField>(t);
     for (const int a : changed_) reindex(a, out.grid_packed != nullptr);
     if (out.grid_packed) add_week_tallies(out.grid_packed + static_cast<std::size_t>(t) * m_.n_accounts * packed_grid::kWords);
-    if (out.grid_counts && !out.grid_packed) cell_pass();
   } else {
     key_pass();
     turnover_pass<kMeanField>(t);
-    // the contacts' nine-grid cells (slot-major contacts are tallied in the index pass)
-    if ((out.grid_counts || out.grid_packed) && !(slot_major_ && out.grid_packed)) cell_pass();
   }
+  // cells, where tallies are counted rather than packed
+  if (out.grid_counts && (!out.grid_packed || counted_accounts_)) cell_pass();
   // §3.5, §3.6 indices; arrivals and decisions; §3.7
   indices_and_agreements(t, out, fused);
   rate_pass<kMeanField>(M);

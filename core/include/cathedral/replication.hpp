@@ -29,10 +29,18 @@ inline constexpr int kWords = 3;
 inline constexpr int kMaxContacts = 127;
 inline constexpr int kMaxReplications = 32;  // 32 · 127 < 2^21, with a wide margin
 inline constexpr int kBits = 21;
-// A week tally (three 10-bit fields) widened to a packed word (three 21-bit fields).
-inline std::uint64_t widen(std::uint32_t week) {
-  const std::uint64_t x = week;
-  return (x & 0x3ffULL) | ((x & 0xffc00ULL) << 11) | ((x & 0x3ff00000ULL) << 22);
+// Adds one contact to its account's three words: the cell's levels as in
+// grid_cell (tiers.hpp), without forming the cell. `mask` is all ones, or 0
+// for a padding contact. Branch-free, for the engine's vector loops.
+inline void add_contact(const GridCuts& g, double intimacy, double support, std::uint64_t mask, std::uint64_t& low,
+                        std::uint64_t& medium, std::uint64_t& high) {
+  const std::uint64_t one = (support >= g.support[1]   ? std::uint64_t{1} << (2 * kBits)
+                             : support >= g.support[0] ? std::uint64_t{1} << kBits
+                                                       : std::uint64_t{1}) &
+                            mask;
+  low += intimacy < g.intimacy[0] ? one : 0;
+  medium += (intimacy >= g.intimacy[0] && intimacy < g.intimacy[1]) ? one : 0;
+  high += intimacy >= g.intimacy[1] ? one : 0;
 }
 // Adds an account's packed tallies (its words `stride` apart) to its nine counts `grid`.
 inline void unpack_add(const std::uint64_t* words, std::size_t stride, std::int32_t* grid) {
@@ -161,13 +169,12 @@ class Replication {
   // account has the same number of contacts, so that the per-account sums
   // of the indices run as vector loops over accounts
   bool slot_major_ = false;
+  bool counted_accounts_ = false;    // some account has too many contacts for packed tallies
   int slots_ = 0;                    // contacts per account, when slot-major
   std::vector<int> internal_;        // Model's contact index → this order
   std::vector<double> stance_, weight_;
   std::vector<int> account_;
   std::vector<std::uint64_t> real_;  // all ones for a contact, 0 for padding (slot-major)
-  // each contact's increment of its account's week tallies, one array per intimacy level
-  std::array<std::vector<std::uint32_t>, 3> tally_;
   std::array<std::vector<std::uint64_t>, 3> week_tally_;  // per account: the week's packed tallies (fused pass)
   std::vector<int> changed_;     // accounts whose contacts turnover changed this week (fused pass)
   std::vector<int> changed_at_;  // the week an account was last listed there
