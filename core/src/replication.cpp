@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "cathedral/accounting.hpp"
@@ -17,20 +18,29 @@ namespace cathedral {
 
 namespace {
 
-// Σ x[i] in a fixed order that vectorises: four interleaved partial sums,
-// combined pairwise. The same order, hence the same bits, on every machine.
+// Σ x[i] in a fixed order that vectorises: four interleaved partial sums
+// (lanes), combined pairwise, (l0 + l1) + (l2 + l3). The same order, hence
+// the same bits, on every machine. kArrays arrays at once: each lane's
+// additions depend on the previous one, so independent sums side by side
+// keep the adder busy (one sum alone waits out every addition's latency).
+using f64x4 = double __attribute__((vector_size(4 * sizeof(double))));  // four lanes, added lane by lane
+template <int kArrays>
 CATHEDRAL_VECTOR_CLONES
-double ordered_sum(const double* __restrict x, int n) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+void ordered_sums(const double* const* x, int n, double* sums) {
+  f64x4 lanes[kArrays] = {};
   int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i];
-    s1 += x[i + 1];
-    s2 += x[i + 2];
-    s3 += x[i + 3];
+  for (; i + 4 <= n; i += 4)
+    for (int m = 0; m < kArrays; ++m) {
+      f64x4 v;
+      std::memcpy(&v, x[m] + i, sizeof v);
+      lanes[m] += v;
+    }
+  for (int m = 0; m < kArrays; ++m) {
+    double l[4];
+    std::memcpy(l, &lanes[m], sizeof l);
+    for (int j = i; j < n; ++j) l[0] += x[m][j];
+    sums[m] = (l[0] + l[1]) + (l[2] + l[3]);
   }
-  for (; i < n; ++i) s0 += x[i];
-  return (s0 + s1) + (s2 + s3);
 }
 
 }  // namespace
@@ -839,10 +849,13 @@ void Replication::record(int t, const RecordTargets& out) {
     // flows summed over accounts; states are means over accounts, except wallet
     double* w = out.portfolio + static_cast<std::size_t>(t) * kNumMetrics;
     const double team_cost = accounting::team_cost_per_week(m_.resources);
-    for (int i = 0; i < kNumMetrics; ++i) {
-      const double sum = ordered_sum(values(i), A);
-      w[i] = (i < kNumFlows || i == metric::wallet) ? sum : sum / A;
+    static_assert(kNumMetrics % 4 == 0);
+    for (int i = 0; i < kNumMetrics; i += 4) {
+      const double* x[4] = {values(i), values(i + 1), values(i + 2), values(i + 3)};
+      ordered_sums<4>(x, A, w + i);
     }
+    for (int i = 0; i < kNumMetrics; ++i)
+      if (!(i < kNumFlows || i == metric::wallet)) w[i] /= A;  // a mean
     w[metric::contribution] -= team_cost;
     w[metric::cash_flow] -= team_cost;
   }
