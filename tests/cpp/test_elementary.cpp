@@ -2,6 +2,7 @@
 // C library, right at the edges, and the same bits in vector loops.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,7 +10,9 @@
 #include <vector>
 
 #include "cathedral/elementary.hpp"
+#include "cathedral/key_layer.hpp"
 #include "cathedral/market.hpp"
+#include "cathedral/replication.hpp"
 #include "cathedral/random.hpp"
 #include "cathedral/simd.hpp"
 
@@ -108,6 +111,54 @@ TEST(Elementary, VectorLoopsGiveTheBitsOfScalarCode) {
   p.wallet_fit_growth = 0.3;
   wallet_factors_vector(p, growth.data(), fit.data(), out.data(), n);
   for (int i = 0; i < n; ++i) ASSERT_EQ(out[i], wallet_factor_scalar(p, growth[i], fit[i])) << i;
+}
+
+// The key layer's step and the packed nine-grid tally as the engine's vector
+// loops run them, against scalar code and against grid_cell, on states that
+// include the edges: values on the cuts, ±0, out of range, NaN.
+CATHEDRAL_VECTOR_CLONES
+void key_steps_vector(const Params& p0, const GridCuts& g, const double* __restrict I, const double* __restrict S,
+                      const double* __restrict drive, double* __restrict I_out, double* __restrict S_out,
+                      std::uint64_t* __restrict words, int n) {
+  const Params p = p0;
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (int i = 0; i < n; ++i) {
+    const key_layer::ContactState c = key_layer::step_with(p, {I[i], S[i]}, 0.2, drive[i], drive[i], 0.01);
+    I_out[i] = c.intimacy;
+    S_out[i] = c.support;
+    packed_grid::add_contact(g, I[i], S[i], ~std::uint64_t{0}, words[i], words[n + i], words[2 * n + i]);
+  }
+}
+
+__attribute__((noinline)) key_layer::ContactState key_step_scalar(const Params& p, double I, double S, double drive) {
+  return key_layer::step_with(p, {I, S}, 0.2, drive, drive, 0.01);
+}
+
+TEST(Elementary, KeyStepAndTallyInVectorLoopsGiveTheBitsOfScalarCode) {
+  Stream s(stream_key(17, 0, 0, Purpose::market));
+  const GridCuts g{{0.3, 0.7}, {-0.25, 0.5}};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double edges[] = {0.0, -0.0, 0.3, 0.7, -0.25, 0.5, 1.0, -1.0, 1.5, -1.5, nan};
+  const int n = 4099;
+  std::vector<double> I(n), S(n), drive(n), I_out(n), S_out(n);
+  for (int i = 0; i < n; ++i) {
+    I[i] = s.uniform() < 0.2 ? edges[i % 11] : -0.2 + 1.4 * s.uniform();
+    S[i] = s.uniform() < 0.2 ? edges[(i / 11) % 11] : -1.2 + 2.4 * s.uniform();
+    drive[i] = s.uniform() < 0.1 ? 0.0 : 3.0 * s.uniform();  // large drives overshoot: the clips act
+  }
+  std::vector<std::uint64_t> words(3 * static_cast<std::size_t>(n), 0);
+  Params p;
+  key_steps_vector(p, g, I.data(), S.data(), drive.data(), I_out.data(), S_out.data(), words.data(), n);
+  auto same = [](double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); };
+  for (int i = 0; i < n; ++i) {
+    const key_layer::ContactState c = key_step_scalar(p, I[i], S[i], drive[i]);
+    ASSERT_TRUE(same(I_out[i], c.intimacy)) << i << ": I " << I[i] << " S " << S[i];
+    ASSERT_TRUE(same(S_out[i], c.support)) << i << ": I " << I[i] << " S " << S[i];
+    std::int32_t cells[9] = {};
+    packed_grid::unpack_add(words.data() + i, static_cast<std::size_t>(n), cells);
+    for (int cell = 0; cell < 9; ++cell)
+      ASSERT_EQ(cells[cell], cell == grid_cell(g, I[i], S[i]) ? 1 : 0) << i << ": I " << I[i] << " S " << S[i];
+  }
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // values computed by hand from the formulas (written out next to each check).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "cathedral/accounting.hpp"
@@ -50,6 +52,17 @@ TEST(Response, ClipAndLogistic) {
   EXPECT_EQ(clip(-0.5, 0.0, 1.0), 0.0);
   EXPECT_EQ(clip(0.25, 0.0, 1.0), 0.25);
   EXPECT_EQ(clip(-1.5, -1.0, 1.0), -1.0);
+  // the edge cases of x < lo ? lo : (x > hi ? hi : x), bit for bit
+  auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  EXPECT_EQ(bits(clip(-0.0, 0.0, 1.0)), bits(-0.0));  // -0 is not below +0
+  EXPECT_EQ(bits(clip(0.0, -1.0, 1.0)), bits(0.0));
+  EXPECT_EQ(clip(1.0, 0.0, 1.0), 1.0);
+  EXPECT_EQ(clip(std::numeric_limits<double>::infinity(), -1.0, 1.0), 1.0);
+  EXPECT_EQ(clip(-std::numeric_limits<double>::infinity(), -1.0, 1.0), -1.0);
+  EXPECT_TRUE(std::isnan(clip(std::numeric_limits<double>::quiet_NaN(), 0.0, 1.0)));
+  EXPECT_EQ(select(true, 2.0, 3.0), 2.0);
+  EXPECT_EQ(select(false, 2.0, 3.0), 3.0);
+  EXPECT_EQ(bits(select(false, 2.0, -0.0)), bits(-0.0));
   EXPECT_NEAR(logistic(0.0), 0.5, kTol);
   EXPECT_NEAR(logistic(std::log(3.0)), 0.75, kTol);  // 1 / (1 + 1/3)
   EXPECT_NEAR(logistic(-std::log(3.0)), 0.25, kTol);

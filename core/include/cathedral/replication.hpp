@@ -29,18 +29,20 @@ inline constexpr int kWords = 3;
 inline constexpr int kMaxContacts = 127;
 inline constexpr int kMaxReplications = 32;  // 32 · 127 < 2^21, with a wide margin
 inline constexpr int kBits = 21;
-// Adds one contact to its account's three words: the cell's levels as in
-// grid_cell (tiers.hpp), without forming the cell. `mask` is all ones, or 0
-// for a padding contact. Branch-free, for the engine's vector loops.
+// Adds one contact to its account's three words: the cell of grid_cell
+// (tiers.hpp), whose levels count the cuts at or below the value, without
+// forming the cell. `mask` is all ones, or 0 for a padding contact.
+// Branch-free, in integer masks, for the engine's vector loops.
 inline void add_contact(const GridCuts& g, double intimacy, double support, std::uint64_t mask, std::uint64_t& low,
                         std::uint64_t& medium, std::uint64_t& high) {
-  const std::uint64_t one = (support >= g.support[1]   ? std::uint64_t{1} << (2 * kBits)
-                             : support >= g.support[0] ? std::uint64_t{1} << kBits
-                                                       : std::uint64_t{1}) &
-                            mask;
-  low += intimacy < g.intimacy[0] ? one : 0;
-  medium += (intimacy >= g.intimacy[0] && intimacy < g.intimacy[1]) ? one : 0;
-  high += intimacy >= g.intimacy[1] ? one : 0;
+  constexpr std::uint64_t kAll = ~std::uint64_t{0}, kOne = 1, kMedium = kOne << kBits, kHigh = kOne << (2 * kBits);
+  const std::uint64_t s0 = support >= g.support[0] ? kAll : 0, s1 = support >= g.support[1] ? kAll : 0;
+  const std::uint64_t i0 = intimacy >= g.intimacy[0] ? kAll : 0, i1 = intimacy >= g.intimacy[1] ? kAll : 0;
+  // the support level's field: 1, kMedium (one cut) or kHigh (both)
+  const std::uint64_t one = (kOne + ((s0 ^ s1) & (kMedium - kOne)) + (s0 & s1 & (kHigh - kOne))) & mask;
+  low += one & ~(i0 | i1);
+  medium += one & (i0 ^ i1);
+  high += one & i0 & i1;
 }
 // Adds an account's packed tallies (its words `stride` apart) to its nine counts `grid`.
 inline void unpack_add(const std::uint64_t* words, std::size_t stride, std::int32_t* grid) {
