@@ -59,13 +59,11 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
                   &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &intimacy_loss_, &n_benchmarking_,
-                  &n_exec_visits_, &signed_, &agreement_weeks_, &project_rate_, &dig_rate_, &p_win_, &margin_,
+                  &n_exec_visits_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_, &p_win_, &margin_,
                   &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_, &fixed_spend_,
                   &fixed_hours_, &social_hours_, &value_hours_})
     v->assign(A, 0.0);
-  agreement_left_.assign(A, 0);
   jic_.assign(A, 0);
-  pursue_agreement_.assign(A, 0);
   next_shift_.assign(A, 0);
   decided_at_.assign(A, -1);
   for (auto* v : {&strategy_stream_, &fit_stream_, &project_stream_, &dig_stream_, &size_stream_, &decision_stream_})
@@ -138,7 +136,6 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
     satisfaction_[a] = m_.satisfaction[a];
     org_[a] = m_.org[a];
     agreement_left_[a] = m_.agreement_weeks_left[a];
-    agreement_weeks_[a] = m_.agreement_weeks_left[a];
     jic_[a] = m_.jic[a];
     revenue_to_date_[a] = gp_to_date_[a] = 0.0;
     competitor_[a] = m_.competitor_strength[a];
@@ -229,7 +226,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     centre_opens_[a] = run_centre && !jic_[a] ? 1.0 : 0.0;
     jic_[a] = run_centre;
     centre_[a] = run_centre ? 1.0 : 0.0;
-    pursue_agreement_[a] = x[static_cast<int>(AllocField::pursue_agreement)] != 0.0;
+    pursue_agreement_[a] = x[static_cast<int>(AllocField::pursue_agreement)] != 0.0 ? 1.0 : 0.0;
     benchmarking_rate_[a] = x[static_cast<int>(AllocField::benchmarking)];
     exec_visit_rate_[a] = x[static_cast<int>(AllocField::exec_visits)];
     max_events_per_week_ = std::max({max_events_per_week_, org_layer::max_events_per_week(benchmarking_rate_[a]),
@@ -656,10 +653,9 @@ void Replication::add_week_tallies(std::uint64_t* __restrict packed) {
   }
 }
 
-// The week's indices K and Ī per account (§3.6) and §3.5 the cooperation
-// agreement, from this week's O and F.
-void Replication::indices_and_agreements(int t, const RecordTargets& out, bool indices_done) {
-  const Params& p = m_.params;
+// The week's indices K and Ī per account (§3.6), where the fused sweep did
+// not compute them, and the nine-grid tallies that go with them.
+void Replication::indices(int t, const RecordTargets& out, bool indices_done) {
   const int A = m_.n_accounts;
   const std::size_t week_row = static_cast<std::size_t>(t) * A;
   if (slot_major_) {
@@ -667,27 +663,44 @@ void Replication::indices_and_agreements(int t, const RecordTargets& out, bool i
     if (out.grid_counts && !out.grid_packed)
       for (std::size_t i = 0; i < cell_.size(); ++i)
         if (real_[i]) ++out.grid_counts[(week_row + account_[i]) * kGridCells + cell_[i]];
+    return;
   }
   for (int a = 0; a < A; ++a) {
-    if (!slot_major_) {
-      double K, Ibar;
-      index_pass(a, K, Ibar, out.grid_counts ? out.grid_counts + (week_row + a) * kGridCells : nullptr,
-                 out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords + a : nullptr);
-      support_index_[a] = K;
-      intimacy_index_[a] = Ibar;
-    }
-    signed_[a] = org_layer::agreement_step(p, agreement_left_[a], pursue_agreement_[a] != 0, org_[a], fit_[a]) ? 1.0 : 0.0;
-    agreement_weeks_[a] = agreement_left_[a];
+    double K, Ibar;
+    index_pass(a, K, Ibar, out.grid_counts ? out.grid_counts + (week_row + a) * kGridCells : nullptr,
+               out.grid_packed ? out.grid_packed + week_row * packed_grid::kWords + a : nullptr);
+    support_index_[a] = K;
+    intimacy_index_[a] = Ibar;
   }
+}
+
+// §3.5 the cooperation agreements, from this week's O and F: one branch-free loop.
+CATHEDRAL_VECTOR_CLONES
+void Replication::agreement_pass() {
+  const Params p = m_.params;
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  double* __restrict left = agreement_left_.data();
+  double* __restrict signed_now = signed_.data();
+  const double* __restrict pursue = pursue_agreement_.data();
+  const double* __restrict O = org_.data();
+  const double* __restrict F = fit_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t a = 0; a < A; ++a)
+    signed_now[a] = org_layer::agreement_step(p, left[a], pursue[a] != 0.0, O[a], F[a]) ? 1.0 : 0.0;
 }
 
 // §3.6 arrival rates of the week. Monte Carlo: the arrival processes' residuals
 // move by the rates; mean field: the rates are kept for the pseudo-deals.
+// The week's deal flows start from 0 here (arrivals and decisions add to them).
 template <bool kMeanField>
 CATHEDRAL_VECTOR_CLONES
 void Replication::rate_pass(double M) {
   const Params p = m_.params;
   const int A = m_.n_accounts;
+  // revenue, gross profit, wins, direct awards, seen and decided deals: the first six flows
+  static_assert(metric::revenue == 0 && metric::gross_profit == 1 && metric::wins == 2 &&
+                metric::direct_awards == 3 && metric::seen_deals == 4 && metric::decided_deals == 5);
+  double* __restrict deal_flows = flow_.data();
   const double* __restrict W = wallet_.data();
   const double* __restrict C = coverage_.data();
   const double* __restrict Ibar = intimacy_index_.data();
@@ -699,6 +712,7 @@ void Replication::rate_pass(double M) {
   for (int a = 0; a < A; ++a) {
     const double lam = pipeline::project_rate(W[a], M, pipeline::discovery(p, C[a], Ibar[a]), mean_deal[a]);
     const double mu = pipeline::dig_rate(p, W[a], mean_deal[a], r_visits[a], C[a]);
+    for (int f = 0; f < 6; ++f) deal_flows[f * A + a] = 0.0;
     if constexpr (kMeanField) {
       to_project[a] = lam;
       to_dig[a] = mu;
@@ -726,7 +740,6 @@ void Replication::arrivals(int t) {
     arriving_.resize(static_cast<std::size_t>(A) + 1);
     int n = 0;
     for (int a = 0; a < A; ++a) {
-      seen[a] = 0.0;
       arriving_[static_cast<std::size_t>(n)] = a;
       n += static_cast<int>(residual_projects_[a] <= 0.0) | static_cast<int>(residual_dig_[a] <= 0.0);
     }
@@ -741,13 +754,11 @@ void Replication::arrivals(int t) {
 template <bool kMeanField>
 void Replication::decisions(int t) {
   const Params& p = m_.params;
-  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
   double* revenue = flow(metric::revenue);
   double* gp = flow(metric::gross_profit);
   double* wins = flow(metric::wins);
   double* direct = flow(metric::direct_awards);
   double* decided = flow(metric::decided_deals);
-  for (double* f : {revenue, gp, wins, direct, decided}) std::fill(f, f + A, 0.0);
   for (const pipeline::Deal& d : pipeline_.due(t)) {
     const int a = d.account;
     if (decided_at_[a] != t) {  // the account's terms of the week, once
@@ -758,7 +769,7 @@ void Replication::decisions(int t) {
                                   pipeline::discovery(p, C, intimacy_index_[a])};
       p_win_[a] = pipeline::win_probability(p, idx, org_[a], fit_[a], satisfaction_[a], competitor_[a]);
       margin_[a] = pipeline::margin(p, idx.tech_lead);
-      p_circle_[a] = (agreement_left_[a] > 0 && K >= 0.0) ? p.agreement_circled : 0.0;
+      p_circle_[a] = (agreement_left_[a] > 0.0 && K >= 0.0) ? p.agreement_circled : 0.0;
     }
     const double p_win = p_win_[a], margin = margin_[a], p_circle = p_circle_[a];
     decided[a] += d.count;
@@ -840,7 +851,7 @@ void Replication::record(int t, const RecordTargets& out) {
       case metric::org: return org_.data();
       case metric::fit: return fit_.data();
       case metric::jic: return centre_.data();
-      case metric::agreement_weeks_left: return agreement_weeks_.data();
+      case metric::agreement_weeks_left: return agreement_left_.data();
       case metric::wallet: return wallet_.data();
       default: return flow_.data() + static_cast<std::size_t>(metric) * A;
     }
@@ -911,7 +922,8 @@ void Replication::step(int t, const RecordTargets& out) {
   // cells, where tallies are counted rather than packed
   if (out.grid_counts && (!out.grid_packed || counted_accounts_)) cell_pass();
   // §3.5, §3.6 indices; arrivals and decisions; §3.7
-  indices_and_agreements(t, out, fused);
+  indices(t, out, fused);
+  agreement_pass();
   rate_pass<kMeanField>(M);
   arrivals<kMeanField>(t);
   decisions<kMeanField>(t);

@@ -333,7 +333,7 @@ TEST(Events, NonIntegerRatesFollowTheFloorPerYear) {
 
 TEST(Agreement, RunningAgreementCountsDown) {
   const Params p;
-  int left = 3;
+  double left = 3;
   EXPECT_FALSE(org_layer::agreement_step(p, left, true, 0.9, 0.9));  // one runs: no signing
   EXPECT_EQ(left, 2);
   EXPECT_FALSE(org_layer::agreement_step(p, left, false, 0.0, 0.0));
@@ -342,7 +342,7 @@ TEST(Agreement, RunningAgreementCountsDown) {
 
 TEST(Agreement, SignsWhenTheLastWeekEnds) {
   const Params p;
-  int left = 1;  // loses its last week, then none runs: renewal possible this week
+  double left = 1;  // loses its last week, then none runs: renewal possible this week
   EXPECT_TRUE(org_layer::agreement_step(p, left, true, 0.5, 0.6));
   EXPECT_EQ(left, 104);
 }
@@ -350,7 +350,7 @@ TEST(Agreement, SignsWhenTheLastWeekEnds) {
 TEST(Agreement, NeedsPursueOrgAndFit) {
   Params p;
   p.agreement_weeks = 26;
-  int left = 0;
+  double left = 0;
   EXPECT_FALSE(org_layer::agreement_step(p, left, false, 0.9, 0.9));  // not pursued
   EXPECT_EQ(left, 0);
   EXPECT_FALSE(org_layer::agreement_step(p, left, true, std::nextafter(0.5, 0.0), 0.9));  // O < min
@@ -370,7 +370,7 @@ TEST(Agreement, NeedsPursueOrgAndFit) {
 TEST(Agreement, FullCycleRenews) {
   Params p;
   p.agreement_weeks = 4;
-  int left = 0;
+  double left = 0;
   int signings = 0;
   for (int t = 0; t < 12; ++t) signings += org_layer::agreement_step(p, left, true, 0.9, 0.9) ? 1 : 0;
   // signed in weeks 0, 4, 8: each runs 4 weeks (4, 3, 2, 1 left at the ends of its weeks)

@@ -54,15 +54,14 @@ inline int events_this_week(int week, double per_year) {
 // The most events a yearly rate can put in one week.
 inline double max_events_per_week(double per_year) { return per_year > 0.0 ? std::ceil(per_year / 52.0) : 0.0; }
 
-// §3.5: one week of the agreement. Returns true when a new agreement is
-// signed this week (charge its costs).
-inline bool agreement_step(const Params& p, int& weeks_left, bool pursue, double O, double F) {
-  if (weeks_left > 0) --weeks_left;
-  if (weeks_left == 0 && pursue && O >= p.agreement_min_org && F >= p.agreement_min_fit) {
-    weeks_left = static_cast<int>(p.agreement_weeks);
-    return true;
-  }
-  return false;
+// §3.5: one week of the agreement; weeks_left counts whole weeks. Returns
+// true when a new agreement is signed this week (charge its costs).
+// Branch-free (the engine's vector loop).
+inline bool agreement_step(const Params& p, double& weeks_left, bool pursue, double O, double F) {
+  const double left = weeks_left > 0.0 ? weeks_left - 1.0 : weeks_left;
+  const bool sign = left == 0.0 && pursue && O >= p.agreement_min_org && F >= p.agreement_min_fit;
+  weeks_left = sign ? p.agreement_weeks : left;
+  return sign;
 }
 
 }  // namespace cathedral::org_layer

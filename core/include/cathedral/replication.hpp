@@ -104,7 +104,8 @@ class Replication {
   void key_index_pass(bool tally);
   void reindex(int a, bool tally);
   void add_week_tallies(std::uint64_t* packed);
-  void indices_and_agreements(int week, const RecordTargets& out, bool indices_done);
+  void indices(int week, const RecordTargets& out, bool indices_done);
+  void agreement_pass();
   // account a's contacts changed after the fused sweep this week
   void mark_changed(int a, int week) {
     if (changed_at_[static_cast<std::size_t>(a)] != week) {
@@ -141,7 +142,7 @@ class Replication {
 
   // accounts (structure of arrays)
   std::vector<double> fit_, fit_target_, wallet_, coverage_, satisfaction_, org_, support_index_, intimacy_index_;
-  std::vector<int> agreement_left_;
+  std::vector<double> agreement_left_;  // whole weeks
   std::vector<std::uint8_t> jic_;
   std::vector<std::int64_t> next_shift_;
   std::vector<double> residual_projects_, residual_dig_;  // arrival-process budgets
@@ -158,7 +159,6 @@ class Replication {
   std::vector<double> contact_loss_;       // the same, per contact (account-major layout)
   std::vector<double> n_benchmarking_, n_exec_visits_;  // events held
   std::vector<double> signed_;             // 1 where an agreement was signed
-  std::vector<double> agreement_weeks_;    // agreement_left_ as a metric
   std::vector<double> project_rate_, dig_rate_;  // mean field: the week's expected arrivals
   std::vector<int> decided_at_;            // the week of the cached decision terms below
   std::vector<double> p_win_, margin_, p_circle_;
@@ -192,7 +192,7 @@ class Replication {
   std::vector<double> social_hours_, value_hours_;     // per account
   std::vector<double> r_visits_, r_service_, benchmarking_rate_, exec_visit_rate_, centre_, centre_opens_,
       fixed_spend_, fixed_hours_;
-  std::vector<std::uint8_t> pursue_agreement_;
+  std::vector<double> pursue_agreement_;  // 1 or 0
   double max_events_per_week_ = 0.0;
   int epoch_week_ = 0;
 };
