@@ -12,6 +12,10 @@ per second of wall time) at 1 and 2 worker threads for
 Each measurement is the best of 3 wall times (time.perf_counter). The table is
 printed and written as JSON to bench/results/engine-<date>.json (or --out).
 
+Before and after, bench_ceiling (built with the engine, in $CATHEDRAL_BUILD_DIR
+or build/release) measures the 2-thread speed-up this machine gives work that
+shares nothing between threads: the ceiling for the engine's own speed-up.
+
     .venv/bin/python bench/bench_engine.py            # full run, a minute or two
     .venv/bin/python bench/bench_engine.py --quick    # about 20 seconds
 """
@@ -19,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,6 +48,19 @@ CASES = (
     ("demo", "mean_field", 200, 20),
     ("large", "monte_carlo", 200, 64),
 )
+
+
+def machine_ceiling() -> dict | None:
+    """The 2-thread speed-up of bench_ceiling's share-nothing work, or None where it is not built."""
+    build = Path(os.environ.get("CATHEDRAL_BUILD_DIR", HERE.parent / "build" / "release"))
+    exe = build / "bench_ceiling"
+    if not exe.exists():
+        print(f"(no {exe}: build it for the machine's thread ceiling: cmake --build {build} --target bench_ceiling)")
+        return None
+    out = subprocess.run([str(exe), "3"], capture_output=True, text=True, check=True).stdout
+    found = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+) .*speed-up ([0-9.]+)x", out, re.M)}
+    print("  machine ceiling, 2 threads: " + ", ".join(f"{k} {v:.2f}x" for k, v in found.items()), flush=True)
+    return found
 
 
 def scenarios() -> dict:
@@ -152,6 +172,7 @@ def main(argv=None) -> int:
         print(f"warning: load average {info['load_avg_at_start']} at start: other processes are using the cores, "
               "so the timings (the 2-thread ones above all) will be low and noisy")
 
+    ceiling = {"before": machine_ceiling()}
     scns = scenarios()
     rows = []
     for case, mode, full, quick in CASES:
@@ -160,13 +181,16 @@ def main(argv=None) -> int:
             rows.append(row)
             print(f"  {case:5} {mode:11} threads={row['threads']}: best {row['best_s']:.3f} s", flush=True)
 
+    ceiling["after"] = machine_ceiling()
+
     print()
     print(table(rows))
 
     out = args.out or HERE / "results" / f"engine-{info['date'][:10]}{'-quick' if args.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     info["load_avg_at_end"] = load_average()
-    out.write_text(json.dumps({"machine": info, "quick": args.quick, "repeats": REPEATS, "results": rows},
+    out.write_text(json.dumps({"machine": info, "quick": args.quick, "repeats": REPEATS, "results": rows,
+                               "machine_ceiling_2_threads": ceiling},
                               indent=2) + "\n")
     print(f"\nwrote {out}")
     if any(r.get("same_as_1_thread") is False for r in rows):
