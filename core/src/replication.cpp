@@ -356,14 +356,19 @@ void Replication::synthesise_pipeline(bool projects) {
 // §3.1 draws of the week: strategy shifts (at their drawn weeks) and fit noise.
 void Replication::draw_exogenous(int t) {
   const Params& p = m_.params;
-  const bool noise = p.fit_noise > 0.0;
-  for (int a = 0; a < m_.n_accounts; ++a) {
-    if (t == next_shift_[a]) {
+  const int A = m_.n_accounts;
+  for (int a = 0; a < A; ++a) {
+    if (t == next_shift_[a]) [[unlikely]] {
       fit_target_[a] = market::shifted_target(p, fit_target_[a], strategy_stream_[a].normal());
       next_shift_[a] = t + 1 + strategy_stream_[a].geometric(shift_wait_);
     }
-    if (noise) fit_eps_[a] = fit_stream_[a].normal();
   }
+  if (!(p.fit_noise > 0.0)) return;
+  // locals: the streams' counters (64-bit integers) could otherwise alias the
+  // sizes and pointers, which would then be read again for every account
+  Stream* __restrict stream = fit_stream_.data();
+  double* __restrict eps = fit_eps_.data();
+  for (int a = 0; a < A; ++a) eps[a] = stream[a].normal();
 }
 
 // §3.1 fit and wallet, §3.2 the week's events, §3.3 broad and organisational
