@@ -59,9 +59,9 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
                   &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &intimacy_loss_, &n_benchmarking_,
-                  &n_exec_visits_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_, &p_win_, &margin_,
-                  &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_, &fixed_spend_,
-                  &fixed_hours_, &social_hours_, &value_hours_})
+                  &n_exec_visits_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_,
+                  &p_win_, &margin_, &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_,
+                  &fixed_spend_, &fixed_hours_, &social_hours_, &value_hours_})
     v->assign(A, 0.0);
   jic_.assign(A, 0);
   next_shift_.assign(A, 0);
