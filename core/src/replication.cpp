@@ -748,10 +748,66 @@ void Replication::arrivals(int t) {
       arriving_[static_cast<std::size_t>(n)] = a;
       n += static_cast<int>(residual_projects_[a] <= 0.0) | static_cast<int>(residual_dig_[a] <= 0.0);
     }
-    for (int i = 0; i < n; ++i) {
-      const int a = arriving_[static_cast<std::size_t>(i)];
-      seen[a] = draw_arrivals(a, t);
-    }
+    first_arrivals(n, t);
+  }
+}
+
+// The first deal of each account listed in arriving_[0 … n), in stages over
+// the list: the iterations of a stage are independent, so the long chains of
+// dependent operations in the draws (hash, normal, exp, log) of different
+// accounts overlap, and the exp and the log run as vector loops. Then the
+// rarer further deals, account by account (draw_arrivals). Each stream gives
+// its draws in the same order as draw_arrivals alone would, and each
+// account's deals enter the pipeline in the same order: the same bits.
+void Replication::first_arrivals(int n, int week) {
+  const std::size_t m = static_cast<std::size_t>(n);
+  for (auto* v : {&arrival_z_, &arrival_value_, &arrival_wait_}) v->resize(m);
+  arrival_deal_.resize(m);
+  const int* __restrict list = arriving_.data();
+  double* __restrict z = arrival_z_.data();
+  double* __restrict wait = arrival_wait_.data();
+  // which process brought the first deal: projects come first (draw_arrivals)
+  auto project_first = [&](int a) { return residual_projects_[static_cast<std::size_t>(a)] <= 0.0; };
+  for (std::size_t i = 0; i < m; ++i) z[i] = size_stream_[static_cast<std::size_t>(list[i])].normal();
+  for (std::size_t i = 0; i < m; ++i) {
+    const int a = list[i];
+    pipeline::Deal& d = arrival_deal_[i];
+    d.count = 1.0;
+    d.u_award = decision_stream_[static_cast<std::size_t>(a)].uniform();
+    d.u_win = decision_stream_[static_cast<std::size_t>(a)].uniform();
+    d.account = a;
+    wait[i] = (project_first(a) ? project_stream_ : dig_stream_)[static_cast<std::size_t>(a)].uniform_open();
+  }
+  first_arrival_math(n);
+  const int due = week + L_;
+  double* seen = flow(metric::seen_deals);
+  for (std::size_t i = 0; i < m; ++i) {
+    pipeline::Deal& d = arrival_deal_[i];
+    d.value = arrival_value_[i];
+    if (due < m_.horizon_weeks) pipeline_.add(due, d);
+    const int a = d.account;
+    (project_first(a) ? residual_projects_ : residual_dig_)[static_cast<std::size_t>(a)] += wait[i];
+    seen[a] = 1 + draw_arrivals(a, week);
+  }
+}
+
+// The first deals' values d̄ · scale · size_factor(z) and waiting times
+// −log(u) (Stream::exponential), as vector loops over the list.
+CATHEDRAL_VECTOR_CLONES
+void Replication::first_arrival_math(int n) {
+  const Params p = m_.params;
+  const int* __restrict list = arriving_.data();
+  const double* __restrict z = arrival_z_.data();
+  const double* __restrict mean_deal = m_.mean_deal.data();
+  const double* __restrict residual_projects = residual_projects_.data();
+  double* __restrict value = arrival_value_.data();
+  double* __restrict wait = arrival_wait_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (int i = 0; i < n; ++i) {
+    const int a = list[i];
+    const double scale = residual_projects[a] <= 0.0 ? 1.0 : p.dig_deal_fraction;
+    value[i] = mean_deal[a] * scale * pipeline::size_factor(p, z[i]);
+    wait[i] = -elementary::log(wait[i]);
   }
 }
 

@@ -118,6 +118,11 @@ class Replication {
   template <bool kMeanField>
   void arrivals(int week);
   std::vector<int> arriving_;  // accounts with arrivals this week (Monte Carlo)
+  void first_arrivals(int n, int week);
+  void first_arrival_math(int n);
+  // per listed account: the first deal's size draw, value and waiting time (a uniform, then −log of it)
+  std::vector<double> arrival_z_, arrival_value_, arrival_wait_;
+  std::vector<pipeline::Deal> arrival_deal_;
   template <bool kMeanField>
   void decisions(int week);
   void accounting_pass(int week);
