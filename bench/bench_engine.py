@@ -4,10 +4,10 @@
 Measures account-weeks per second (accounts x horizon weeks x replications
 per second of wall time) at 1 and 2 worker threads for
 
-  demo / monte_carlo   the bundled demo portfolio, 2000 replications
+  demo / monte_carlo   the bundled demo portfolio, 2048 replications
   demo / mean_field    the demo portfolio, one deterministic replication,
                        timed over a loop of N calls
-  large / monte_carlo  generate_portfolio(1000, contacts=8, seed=1), 200 replications
+  large / monte_carlo  generate_portfolio(1000, contacts=8, seed=1), 256 replications
 
 Each measurement is the best of 3 wall times (time.perf_counter). The table is
 printed and written as JSON to bench/results/engine-<date>.json (or --out).
@@ -42,11 +42,12 @@ REPEATS = 3
 _POLICIES: dict = {}
 
 # (case, mode, full size, quick size): size is replications for monte_carlo,
-# number of calls for mean_field
+# number of calls for mean_field. Full sizes are whole numbers of blocks of 32
+# replications, an even number of them: two threads get equal shares.
 CASES = (
-    ("demo", "monte_carlo", 2000, 200),
+    ("demo", "monte_carlo", 2048, 200),
     ("demo", "mean_field", 200, 20),
-    ("large", "monte_carlo", 200, 64),
+    ("large", "monte_carlo", 256, 64),
 )
 
 
