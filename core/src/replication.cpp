@@ -820,18 +820,17 @@ void Replication::decisions(int t) {
   double* wins = flow(metric::wins);
   double* direct = flow(metric::direct_awards);
   double* decided = flow(metric::decided_deals);
-  for (const pipeline::Deal& d : pipeline_.due(t)) {
-    const int a = d.account;
-    if (decided_at_[a] != t) {  // the account's terms of the week, once
-      decided_at_[a] = t;
-      const bool J = jic_[a] != 0;
-      const double C = coverage_[a], K = support_index_[a];
-      const pipeline::Indices idx{K, intimacy_index_[a], pipeline::tech_lead(p, C, J),
-                                  pipeline::discovery(p, C, intimacy_index_[a])};
-      p_win_[a] = pipeline::win_probability(p, idx, org_[a], fit_[a], satisfaction_[a], competitor_[a]);
-      margin_[a] = pipeline::margin(p, idx.tech_lead);
-      p_circle_[a] = (agreement_left_[a] > 0.0 && K >= 0.0) ? p.agreement_circled : 0.0;
+  const std::vector<pipeline::Deal>& due = pipeline_.due(t);
+  // the accounts with deals due, each once: their terms of the week in one vector loop
+  deciding_.clear();
+  for (const pipeline::Deal& d : due)
+    if (decided_at_[d.account] != t) {
+      decided_at_[d.account] = t;
+      deciding_.push_back(d.account);
     }
+  decision_terms();
+  for (const pipeline::Deal& d : due) {
+    const int a = d.account;
     const double p_win = p_win_[a], margin = margin_[a], p_circle = p_circle_[a];
     decided[a] += d.count;
     if constexpr (kMeanField) {
@@ -854,6 +853,44 @@ void Replication::decisions(int t) {
     }
   }
   pipeline_.close(t);
+}
+
+// The week's decision terms (§3.6) of the accounts listed in deciding_, from
+// this week's indices and state: P(win a tender), margin, P(circled).
+CATHEDRAL_VECTOR_CLONES
+void Replication::decision_terms() {
+  const Params p = m_.params;
+  const int n = static_cast<int>(deciding_.size());
+  const int* __restrict list = deciding_.data();
+  const double* __restrict centre = centre_.data();  // 1 where a centre runs this epoch (jic_, as a double)
+  const double* __restrict coverage = coverage_.data();
+  const double* __restrict support = support_index_.data();
+  const double* __restrict intimacy = intimacy_index_.data();
+  const double* __restrict org = org_.data();
+  const double* __restrict fit = fit_.data();
+  const double* __restrict satisfaction = satisfaction_.data();
+  const double* __restrict competitor = competitor_.data();
+  const double* __restrict agreement_left = agreement_left_.data();
+  term_.resize(3 * static_cast<std::size_t>(n));
+  double* __restrict p_win = term_.data();  // by list position: vector loops gather but cannot scatter
+  double* __restrict margin = p_win + n;
+  double* __restrict p_circle = margin + n;
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (int i = 0; i < n; ++i) {
+    const int a = list[i];
+    const double C = coverage[a], K = support[a];
+    const pipeline::Indices idx{K, intimacy[a], pipeline::tech_lead(p, C, centre[a] != 0.0),
+                                pipeline::discovery(p, C, intimacy[a])};
+    p_win[i] = pipeline::win_probability(p, idx, org[a], fit[a], satisfaction[a], competitor[a]);
+    margin[i] = pipeline::margin(p, idx.tech_lead);
+    p_circle[i] = (agreement_left[a] > 0.0 && K >= 0.0) ? p.agreement_circled : 0.0;
+  }
+  for (int i = 0; i < n; ++i) {
+    const int a = list[i];
+    p_win_[a] = p_win[i];
+    margin_[a] = margin[i];
+    p_circle_[a] = p_circle[i];
+  }
 }
 
 // §3.7 accounting, payments and the week's flows of every account.

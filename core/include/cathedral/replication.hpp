@@ -125,6 +125,9 @@ class Replication {
   std::vector<pipeline::Deal> arrival_deal_;
   template <bool kMeanField>
   void decisions(int week);
+  void decision_terms();
+  std::vector<int> deciding_;  // accounts with deals due this week
+  std::vector<double> term_;   // their terms, by position in deciding_
   void accounting_pass(int week);
   void record(int week, const RecordTargets& out);
   void synthesise_pipeline(bool projects);
