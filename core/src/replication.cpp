@@ -215,7 +215,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
   const Params& p = m_.params;
   std::copy(allocation.begin(), allocation.end(), alloc_.begin());
   epoch_week_ = week;
-  max_events_per_week_ = 0.0;
+  double max_rate = 0.0;  // the most events in a week come from the highest rate
   for (int a = 0; a < m_.n_accounts; ++a) {
     const double* x = alloc_.data() + static_cast<std::size_t>(a) * kNumAllocFields;
     r_visits_[a] = broad_layer::visit_response(p, x[static_cast<int>(AllocField::visits)], m_.staff[a]);
@@ -229,12 +229,12 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     pursue_agreement_[a] = x[static_cast<int>(AllocField::pursue_agreement)] != 0.0 ? 1.0 : 0.0;
     benchmarking_rate_[a] = x[static_cast<int>(AllocField::benchmarking)];
     exec_visit_rate_[a] = x[static_cast<int>(AllocField::exec_visits)];
-    max_events_per_week_ = std::max({max_events_per_week_, org_layer::max_events_per_week(benchmarking_rate_[a]),
-                                     org_layer::max_events_per_week(exec_visit_rate_[a])});
+    max_rate = std::max({max_rate, benchmarking_rate_[a], exec_visit_rate_[a]});
     const accounting::EpochCosts fixed = accounting::epoch_costs(m_.costs, x, run_centre);
     fixed_spend_[a] = fixed.spend;
     fixed_hours_[a] = fixed.hours;
   }
+  max_events_per_week_ = org_layer::max_events_per_week(max_rate);
   for (std::size_t k = 0; k < focus.size(); ++k) focus_[static_cast<std::size_t>(internal_[k])] = focus[k];
   key_drives();
   if (week == 0) synthesise_pipeline(false);
