@@ -1,7 +1,11 @@
 #include "cathedral/random.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
+
+#include "cathedral/simd.hpp"
 
 namespace cathedral {
 
@@ -39,6 +43,59 @@ double Stream::normal_beyond_rectangle(std::uint64_t bits, double z) {
   const double y = t.f[layer] + uniform() * (t.f[layer + 1] - t.f[layer]);
   if (y < elementary::exp(-0.5 * z * z)) return negative ? -z : z;
   return normal();
+}
+
+namespace {
+// static_cast<double>(v) for v < 2^53, exactly, in operations that vector
+// loops have (no 64-bit integer conversion before AVX-512): two halves of
+// at most 27 bits, each read as the mantissa of 2^52 + half, then joined.
+inline double exact_double(std::uint64_t v) {
+  constexpr std::uint64_t two52 = 0x4330000000000000ULL;  // the bits of 2^52
+  const double high = std::bit_cast<double>((v >> 26) | two52) - 0x1.0p52;
+  const double low = std::bit_cast<double>((v & ((std::uint64_t{1} << 26) - 1)) | two52) - 0x1.0p52;
+  return high * 0x1.0p26 + low;  // exact: both terms and their sum are representable
+}
+}  // namespace
+
+// normal()'s rectangle test for every stream at once; a draw outside its
+// rectangle leaves NaN in out[i] for normals() to finish. Returns how many did.
+CATHEDRAL_VECTOR_CLONES
+int Stream::rectangle_normals(Stream* __restrict streams, double* __restrict out, int n) {
+  const double* __restrict x = kNormalTables.x.data();
+  int outside = 0;
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t counter = streams[i].counter_ + 0x9e3779b97f4a7c15ULL;  // next_bits()
+    streams[i].counter_ = counter;
+    const std::uint64_t bits = mix64(streams[i].key_ + counter);
+    const std::uint64_t layer = bits & 0x7f;
+    const double z = exact_double(bits >> 11) * 0x1.0p-53 * x[layer];
+    const bool inside = z < x[layer + 1];
+    const double signed_z = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) ^ ((bits >> 7 & 1) << 63));
+    out[i] = inside ? signed_z : std::numeric_limits<double>::quiet_NaN();
+    outside += inside ? 0 : 1;
+  }
+  return outside;
+}
+
+void Stream::normals(Stream* streams, double* out, int n) {
+  int outside = rectangle_normals(streams, out, n);
+  const NormalTables& t = kNormalTables;
+  // the draws that missed (about 1.2 %), found 4 at a time: a sum of finite
+  // values is NaN only when one of them is
+  for (int block = 0; outside > 0 && block < n; block += 4) {
+    const int end = std::min(n, block + 4);
+    if (end - block == 4 && !std::isnan((out[block] + out[block + 1]) + (out[block + 2] + out[block + 3]))) continue;
+    for (int i = block; i < end; ++i) {
+      if (!std::isnan(out[i])) continue;
+      // the draw again, from the stream's counter as the vector loop left it
+      Stream& s = streams[i];
+      const std::uint64_t bits = mix64(s.key_ + s.counter_);
+      const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * t.x[static_cast<int>(bits & 0x7f)];
+      out[i] = s.normal_beyond_rectangle(bits, z);
+      --outside;
+    }
+  }
 }
 
 std::int64_t Stream::geometric(const Geometric& law) {

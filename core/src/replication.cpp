@@ -363,12 +363,7 @@ void Replication::draw_exogenous(int t) {
       next_shift_[a] = t + 1 + strategy_stream_[a].geometric(shift_wait_);
     }
   }
-  if (!(p.fit_noise > 0.0)) return;
-  // locals: the streams' counters (64-bit integers) could otherwise alias the
-  // sizes and pointers, which would then be read again for every account
-  Stream* __restrict stream = fit_stream_.data();
-  double* __restrict eps = fit_eps_.data();
-  for (int a = 0; a < A; ++a) eps[a] = stream[a].normal();
+  if (p.fit_noise > 0.0) Stream::normals(fit_stream_.data(), fit_eps_.data(), A);
 }
 
 // §3.1 fit and wallet, §3.2 the week's events, §3.3 broad and organisational

@@ -93,6 +93,9 @@ class Stream {
   // Exp(1), strictly positive: a waiting time of 0 would be an event at rate 0.
   double exponential() { return -elementary::log(uniform_open()); }
   double normal();  // standard normal, ziggurat
+  // streams[i].normal() into out[i] for i < n: the same draws, bit for bit,
+  // with the ziggurat's common case as one vector loop over the streams.
+  static void normals(Stream* streams, double* out, int n);
   // Number of failures before the first success, success probability p in (0, 1].
   // Returns a large value when p == 0.
   std::int64_t geometric(double p) { return geometric(Geometric(p)); }
@@ -102,6 +105,7 @@ class Stream {
 
  private:
   double normal_beyond_rectangle(std::uint64_t bits, double z);
+  static int rectangle_normals(Stream* streams, double* out, int n);
 
   std::uint64_t key_ = 0;
   std::uint64_t counter_ = 0;
