@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "cathedral/simd.hpp"
@@ -58,11 +59,11 @@ inline double exact_double(std::uint64_t v) {
 }  // namespace
 
 // normal()'s rectangle test for every stream at once; a draw outside its
-// rectangle leaves NaN in out[i] for normals() to finish. Returns how many did.
+// rectangle leaves missed[i] = 1 (else 0) for normals() to finish it.
 CATHEDRAL_VECTOR_CLONES
-int Stream::rectangle_normals(Stream* __restrict streams, double* __restrict out, int n) {
+void Stream::rectangle_normals(Stream* __restrict streams, double* __restrict out, std::uint8_t* __restrict missed,
+                               int n) {
   const double* __restrict x = kNormalTables.x.data();
-  int outside = 0;
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (int i = 0; i < n; ++i) {
     const std::uint64_t counter = streams[i].counter_ + 0x9e3779b97f4a7c15ULL;  // next_bits()
@@ -70,30 +71,31 @@ int Stream::rectangle_normals(Stream* __restrict streams, double* __restrict out
     const std::uint64_t bits = mix64(streams[i].key_ + counter);
     const std::uint64_t layer = bits & 0x7f;
     const double z = exact_double(bits >> 11) * 0x1.0p-53 * x[layer];
-    const bool inside = z < x[layer + 1];
-    const double signed_z = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) ^ ((bits >> 7 & 1) << 63));
-    out[i] = inside ? signed_z : std::numeric_limits<double>::quiet_NaN();
-    outside += inside ? 0 : 1;
+    out[i] = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) ^ ((bits >> 7 & 1) << 63));  // ±z
+    missed[i] = z < x[layer + 1] ? 0 : 1;
   }
-  return outside;
 }
 
 void Stream::normals(Stream* streams, double* out, int n) {
-  int outside = rectangle_normals(streams, out, n);
+  constexpr int kChunk = 512;  // streams a vector pass takes, with their flags on the stack
   const NormalTables& t = kNormalTables;
-  // the draws that missed (about 1.2 %), found 4 at a time: a sum of finite
-  // values is NaN only when one of them is
-  for (int block = 0; outside > 0 && block < n; block += 4) {
-    const int end = std::min(n, block + 4);
-    if (end - block == 4 && !std::isnan((out[block] + out[block + 1]) + (out[block + 2] + out[block + 3]))) continue;
-    for (int i = block; i < end; ++i) {
-      if (!std::isnan(out[i])) continue;
-      // the draw again, from the stream's counter as the vector loop left it
-      Stream& s = streams[i];
-      const std::uint64_t bits = mix64(s.key_ + s.counter_);
-      const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * t.x[static_cast<int>(bits & 0x7f)];
-      out[i] = s.normal_beyond_rectangle(bits, z);
-      --outside;
+  for (int begin = 0; begin < n; begin += kChunk) {
+    const int m = std::min(kChunk, n - begin);
+    std::uint8_t missed[kChunk + 8] = {};  // whole words of 8 flags to scan
+    rectangle_normals(streams + begin, out + begin, missed, m);
+    // the draws that missed (about 1.2 %), found 8 flags at a time
+    for (int block = 0; block < m; block += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, missed + block, sizeof word);
+      if (word == 0) continue;
+      for (int i = block; i < std::min(m, block + 8); ++i) {
+        if (!missed[i]) continue;
+        // the draw again, from the stream's counter as the vector loop left it
+        Stream& s = streams[begin + i];
+        const std::uint64_t bits = mix64(s.key_ + s.counter_);
+        const double z = static_cast<double>(bits >> 11) * 0x1.0p-53 * t.x[static_cast<int>(bits & 0x7f)];
+        out[begin + i] = s.normal_beyond_rectangle(bits, z);
+      }
     }
   }
 }

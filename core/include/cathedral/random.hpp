@@ -105,7 +105,7 @@ class Stream {
 
  private:
   double normal_beyond_rectangle(std::uint64_t bits, double z);
-  static int rectangle_normals(Stream* streams, double* out, int n);
+  static void rectangle_normals(Stream* streams, double* out, std::uint8_t* missed, int n);
 
   std::uint64_t key_ = 0;
   std::uint64_t counter_ = 0;
