@@ -780,9 +780,10 @@ void Replication::first_arrivals(int n, int week) {
     pipeline::Deal& d = arrival_deal_[i];
     d.value = arrival_value_[i];
     if (due < m_.horizon_weeks) pipeline_.add(due, d);
-    const int a = d.account;
-    (project_first(a) ? residual_projects_ : residual_dig_)[static_cast<std::size_t>(a)] += wait[i];
-    seen[a] = 1 + draw_arrivals(a, week);
+    const std::size_t a = static_cast<std::size_t>(d.account);
+    (project_first(d.account) ? residual_projects_ : residual_dig_)[a] += wait[i];
+    const bool more = residual_projects_[a] <= 0.0 || residual_dig_[a] <= 0.0;  // seldom
+    seen[a] = 1 + (more ? draw_arrivals(d.account, week) : 0);
   }
 }
 
