@@ -1,7 +1,12 @@
 // How much faster two threads can be than one on this machine, measured
 // with work that shares nothing between threads, next to the engine's own
-// speed-up (bench_kernel, bench_engine.py). Two kinds of work:
-//   compute  exp and log over a 4 KB array (stays in the core's L1 cache)
+// speed-up (bench_kernel, bench_engine.py). Three kinds of work:
+//   compute  exp and log over a 4 KB array (stays in the core's L1 cache):
+//            chains of dependent operations, which leave the core's units
+//            idle much of the time
+//   busy     independent vector arithmetic over the same array, which keeps
+//            the core's units busy (as the engine's vector loops do): where
+//            two virtual CPUs share one physical core, this is what suffers
 //   stream   a pass over a per-thread array of --megabytes (default 1.5, the
 //            state of one 1,000-account replication: more than one core's L2)
 // Each case runs one thread, then two threads with the same work each; the
@@ -48,6 +53,13 @@ void compute(int) {
   sink = acc;
 }
 
+void busy(int) {
+  std::vector<double> x(512, 1.0);
+  for (int round = 0; round < 5000000; ++round)
+    for (double& v : x) v = v * 0.999999 + 1e-9;  // independent elements, in L1: bound by the arithmetic units
+  sink = x[0];
+}
+
 std::size_t stream_doubles = 0;
 
 void stream(int) {
@@ -64,7 +76,7 @@ int main(int argc, char** argv) {
   const double megabytes = argc > 2 ? std::atof(argv[2]) : 1.5;
   stream_doubles = static_cast<std::size_t>(megabytes * 1024 * 1024 / sizeof(double));
   std::printf("hardware threads: %u\n", std::thread::hardware_concurrency());
-  for (auto [name, work] : {std::pair{"compute", &compute}, std::pair{"stream", &stream}}) {
+  for (auto [name, work] : {std::pair{"compute", &compute}, std::pair{"busy", &busy}, std::pair{"stream", &stream}}) {
     double best1 = 1e300, best2 = 1e300;
     for (int r = 0; r < repeats; ++r) {  // alternating, so drift hits both alike
       best1 = std::min(best1, run_threads(1, work));
