@@ -7,10 +7,11 @@
 //   busy     independent vector arithmetic over the same array, which keeps
 //            the core's units busy (as the engine's vector loops do): where
 //            two virtual CPUs share one physical core, this is what suffers
-//   stream   a pass over a per-thread array of --megabytes (default 1.5, the
+//   stream   passes over a per-thread array of `megabytes` (default 1.5, the
 //            state of one 1,000-account replication: more than one core's L2)
 // Each case runs one thread, then two threads with the same work each; the
-// speed-up is 2 · t(1 thread) / t(2 threads), best of --repeats runs.
+// speed-up is 2 · t(1 thread) / t(2 threads), each the best of `repeats`
+// runs (default 5).
 //   bench_ceiling [repeats] [megabytes]
 #include <algorithm>
 #include <chrono>
