@@ -412,49 +412,6 @@ void Replication::account_pass(int t) {
   }
 }
 
-// §3.3 key layer for every contact of the replication, from I, S and the
-// account's O at the start of the step, in branch-free vector loops (mean
-// field, and account-major contacts; Monte Carlo with slot-major contacts
-// runs key_index_pass instead).
-CATHEDRAL_VECTOR_CLONES
-void Replication::key_pass() {
-  const Params p = m_.params;
-  double* __restrict I = intimacy_.data();
-  double* __restrict S = support_.data();
-  const double* __restrict stance = stance_.data();
-  const double* __restrict drive_I = intimacy_drive_.data();
-  const double* __restrict drive_S = support_drive_.data();
-  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
-  double* __restrict loss = intimacy_loss_.data();
-  const double* __restrict org_start = org_start_.data();
-  CATHEDRAL_INDEPENDENT_ITERATIONS
-  for (std::size_t a = 0; a < A; ++a) loss[a] = key_layer::intimacy_loss(p, org_start[a]);
-  if (slot_major_) {  // slot by slot: the accounts' losses are read in place
-    for (int j = 0; j < slots_; ++j) {
-      const std::size_t base = static_cast<std::size_t>(j) * A;
-      CATHEDRAL_INDEPENDENT_ITERATIONS
-      for (std::size_t a = 0; a < A; ++a) {
-        const std::size_t k = base + a;
-        const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], loss[a]);
-        I[k] = c.intimacy;
-        S[k] = c.support;
-      }
-    }
-    return;
-  }
-  // account by account: each contact's copy of its account's loss keeps this a plain vector loop
-  for (int a = 0; a < m_.n_accounts; ++a)
-    std::fill(contact_loss_.begin() + m_.contact_begin[a], contact_loss_.begin() + m_.contact_begin[a + 1], loss[a]);
-  const std::size_t n = intimacy_.size();
-  const double* __restrict contact_loss = contact_loss_.data();
-  CATHEDRAL_INDEPENDENT_ITERATIONS
-  for (std::size_t k = 0; k < n; ++k) {
-    const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], contact_loss[k]);
-    I[k] = c.intimacy;
-    S[k] = c.support;
-  }
-}
-
 // §3.4: successors start from this week's C and O. Monte Carlo: the contacts
 // whose drawn departure week is now, and those a contact_leaves shock removes;
 // mean field: every contact mixes its successor in at the departure rate.
@@ -572,12 +529,13 @@ void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
     sweep(std::false_type{});
 }
 
-// Monte Carlo with slot-major contacts: the key layer, the indices and the
-// nine-grid tallies in one sweep over the contacts (departures, which are
-// few, come after: reindex() redoes the accounts they touch). Each account's
-// sums run in contact order, as in slot_index_pass: the same bits.
+// Slot-major contacts: the key layer, and with `indices` the indices and the
+// nine-grid tallies, in one sweep over the contacts (Monte Carlo: departures,
+// which are few, come after, and reindex() redoes the accounts they touch).
+// Each account's sums run in contact order, as in slot_index_pass: the same
+// bits.
 CATHEDRAL_VECTOR_CLONES
-void Replication::key_index_pass(bool tally) {
+void Replication::key_index_pass(bool indices, bool tally) {
   const Params p = m_.params;
   const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
   double* __restrict I = intimacy_.data();
@@ -597,12 +555,14 @@ void Replication::key_index_pass(bool tally) {
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t a = 0; a < A; ++a) {
     loss[a] = key_layer::intimacy_loss(p, org_start[a]);
-    K[a] = 0.0;
-    Ibar[a] = 0.0;
-    low[a] = medium[a] = high[a] = 0;
+    if (indices) {  // the same for every account: hoisted out of the loop
+      K[a] = 0.0;
+      Ibar[a] = 0.0;
+      low[a] = medium[a] = high[a] = 0;
+    }
   }
   const GridCuts g = m_.grid;
-  auto sweep = [&](auto with_tally) {
+  auto sweep = [&](auto with_indices, auto with_tally) {
     for (int j = 0; j < slots_; ++j) {
       const std::size_t base = static_cast<std::size_t>(j) * A;
       CATHEDRAL_INDEPENDENT_ITERATIONS
@@ -611,17 +571,54 @@ void Replication::key_index_pass(bool tally) {
         const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], loss[a]);
         I[k] = c.intimacy;
         S[k] = c.support;
-        K[a] += weight[k] * c.support;
-        Ibar[a] += weight[k] * c.intimacy;
+        if constexpr (decltype(with_indices)::value) {
+          K[a] += weight[k] * c.support;
+          Ibar[a] += weight[k] * c.intimacy;
+        }
         if constexpr (decltype(with_tally)::value)
           packed_grid::add_contact(g, c.intimacy, c.support, real[k], low[a], medium[a], high[a]);
       }
     }
   };
-  if (tally)
-    sweep(std::true_type{});
+  if (!indices)
+    sweep(std::false_type{}, std::false_type{});
+  else if (tally)
+    sweep(std::true_type{}, std::true_type{});
   else
-    sweep(std::false_type{});
+    sweep(std::true_type{}, std::false_type{});
+}
+
+// §3.3 key layer for every contact of the replication, from I, S and the
+// account's O at the start of the step, in branch-free vector loops (mean
+// field; Monte Carlo runs key_index_pass where contacts are slot-major).
+CATHEDRAL_VECTOR_CLONES
+void Replication::key_pass() {
+  if (slot_major_) {  // the same sweep, without the indices
+    key_index_pass(false, false);
+    return;
+  }
+  const Params p = m_.params;
+  double* __restrict I = intimacy_.data();
+  double* __restrict S = support_.data();
+  const double* __restrict stance = stance_.data();
+  const double* __restrict drive_I = intimacy_drive_.data();
+  const double* __restrict drive_S = support_drive_.data();
+  const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
+  double* __restrict loss = intimacy_loss_.data();
+  const double* __restrict org_start = org_start_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t a = 0; a < A; ++a) loss[a] = key_layer::intimacy_loss(p, org_start[a]);
+  // account by account: each contact's copy of its account's loss keeps this a plain vector loop
+  for (int a = 0; a < m_.n_accounts; ++a)
+    std::fill(contact_loss_.begin() + m_.contact_begin[a], contact_loss_.begin() + m_.contact_begin[a + 1], loss[a]);
+  const std::size_t n = intimacy_.size();
+  const double* __restrict contact_loss = contact_loss_.data();
+  CATHEDRAL_INDEPENDENT_ITERATIONS
+  for (std::size_t k = 0; k < n; ++k) {
+    const key_layer::ContactState c = key_layer::step_with(p, {I[k], S[k]}, stance[k], drive_I[k], drive_S[k], contact_loss[k]);
+    I[k] = c.intimacy;
+    S[k] = c.support;
+  }
 }
 
 // Account a's indices and week tallies again, from its contacts as they are
@@ -1005,7 +1002,7 @@ void Replication::step(int t, const RecordTargets& out) {
   const bool fused = !kMeanField && slot_major_;
   changed_.clear();
   if (fused) {
-    key_index_pass(out.grid_packed != nullptr);
+    key_index_pass(true, out.grid_packed != nullptr);
     turnover_pass<kMeanField>(t);
     for (const int a : changed_) reindex(a, out.grid_packed != nullptr);
     if (out.grid_packed) add_week_tallies(out.grid_packed + static_cast<std::size_t>(t) * m_.n_accounts * packed_grid::kWords);

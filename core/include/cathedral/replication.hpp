@@ -101,7 +101,7 @@ class Replication {
   void cell_pass();
   void index_pass(int a, double& K, double& Ibar, std::int32_t* grid, std::uint64_t* packed) const;
   void slot_index_pass(std::uint64_t* packed);
-  void key_index_pass(bool tally);
+  void key_index_pass(bool indices, bool tally);
   void reindex(int a, bool tally);
   void add_week_tallies(std::uint64_t* packed);
   void indices(int week, const RecordTargets& out, bool indices_done);
