@@ -104,7 +104,7 @@ def measure(scenario, case: str, mode: str, size: int) -> list[dict]:
         row = _row(scenario, case, mode, size, threads, times[threads], cpu_times[threads])
         if threads != THREADS[0]:
             row["speedup"] = row["account_weeks_per_s"] / rows[0]["account_weeks_per_s"]
-            # results must not depend on the thread count (MODEL.md §10)
+            # results must not depend on the thread count (docs/model.md §10)
             row["same_as_1_thread"] = bool(np.array_equal(kpis[threads], kpis[THREADS[0]], equal_nan=True))
         rows.append(row)
     return rows

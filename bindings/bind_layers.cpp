@@ -1,4 +1,4 @@
-// The equations of MODEL.md §3.3–§3.4 as numpy ufunc-like functions, for
+// The equations of docs/model.md §3.3–§3.4 as numpy ufunc-like functions, for
 // replaying recorded effort (state estimation) and for checking by hand.
 // Each is the core function, broadcast over arrays; no logic lives here.
 #include <tuple>

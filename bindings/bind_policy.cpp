@@ -1,6 +1,6 @@
 // Policies from Python: JSON specs go to core; a Python callable becomes a
 // Policy that hands the observation of all replications to Python once per
-// epoch (MODEL.md §5). Checking what the callable returns is the Python
+// epoch (docs/model.md §5). Checking what the callable returns is the Python
 // layer's job (cathedral.policies); here only the array's shape is checked.
 #include <cstring>
 #include <stdexcept>

@@ -7,7 +7,7 @@ writes examples/demo_portfolio.json (40 accounts, seed 2026, its policy the
 "cathedral" plan) and examples/demo_plans.json ("even spread", "key
 relationships only", "cathedral"), and prints each plan's planned use of
 account-manager hours, executive days and money against what is available
-(MODEL.md §4 with the §9 default costs, tiers as in §6 at week 0).
+(docs/model.md §4 with the §9 default costs, tiers as in §6 at week 0).
 
 The generator is loaded by path, so the compiled package need not be built.
 """
@@ -54,7 +54,7 @@ def entry(social=0.0, value=0.0, visits=0.0, service=0.0, benchmarking=0.0,
 
 
 def tier_labels(accounts):
-    """MODEL.md §6 with the default tiering: S/A/B/C or cash_flow, week 0."""
+    """docs/model.md §6 with the default tiering: S/A/B/C or cash_flow, week 0."""
     wallets = np.array([a["wallet"] for a in accounts], dtype=float)
     s_min, a_min, b_min = (float(np.percentile(wallets, q)) for q in (90, 70, 40))
     labels = []

@@ -1,4 +1,4 @@
-"""A rule-based Python policy (MODEL.md §5): shift effort to broad relationships in a
+"""A rule-based Python policy (docs/model.md §5): shift effort to broad relationships in a
 market downturn, and shrink cash-flow customers to maintenance.
 
     .venv/bin/python examples/rule_based_policy.py

@@ -1,1 +1,1 @@
-"""Independent baseline implementations of the cathedral model (MODEL.md) for bench/compare_baselines.py."""
+"""Independent baseline implementations of the cathedral model (docs/model.md) for bench/compare_baselines.py."""

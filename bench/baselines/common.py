@@ -1,8 +1,8 @@
 """Scenario preparation shared by the two baseline implementations.
 
-This module only *reads* a scenario dict (the engine's JSON schema, MODEL.md §2)
-and a static policy, fills in the defaults of MODEL.md §2 and §9, and fits the
-static allocation to the resources (MODEL.md §4). It contains none of the weekly
+This module only *reads* a scenario dict (the engine's JSON schema, docs/model.md §2)
+and a static policy, fills in the defaults of docs/model.md §2 and §9, and fits the
+static allocation to the resources (docs/model.md §4). It contains none of the weekly
 dynamics (§3): each baseline implements those on its own.
 
 Supported subset of the schema (everything the benchmark needs):
@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-# MODEL.md §9, parameters
+# docs/model.md §9, parameters
 PARAM_DEFAULTS = {
     # key
     "intimacy_gain": 0.08,
@@ -65,7 +65,7 @@ PARAM_DEFAULTS = {
     "macro_persistence": 0.98, "macro_sd": 0.03,
 }
 
-# MODEL.md §9, costs
+# docs/model.md §9, costs
 COST_DEFAULTS = {
     "social_money_per_hour": 0.3,
     "visit_hours": 2.0, "visit_money": 0.05,
@@ -76,7 +76,7 @@ COST_DEFAULTS = {
     "jic_setup_money": 500.0, "jic_money_per_year": 300.0, "jic_hours_per_week": 4.0,
 }
 
-# MODEL.md §2.3 (account_managers, executive days and budget have no default:
+# docs/model.md §2.3 (account_managers, executive days and budget have no default:
 # missing ones are taken as unlimited here)
 RESOURCE_DEFAULTS = {
     "account_managers": math.inf,
@@ -114,7 +114,7 @@ def _static_entry(policy: dict) -> dict:
 
 def fit_to_resources(rates: np.ndarray, jic_plan: np.ndarray, jic_running: np.ndarray,
                      costs: dict, resources: dict):
-    """MODEL.md §4 for one epoch. `rates` is accounts x 6 (RATE_FIELDS order).
+    """docs/model.md §4 for one epoch. `rates` is accounts x 6 (RATE_FIELDS order).
 
     Returns (f, binding) with binding one of "none", "am_hours",
     "executive_days", "budget". Raises ValueError when the commitments alone

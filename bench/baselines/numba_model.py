@@ -1,4 +1,4 @@
-"""Numba baseline of the cathedral model (MODEL.md §3, monte_carlo mode).
+"""Numba baseline of the cathedral model (docs/model.md §3, monte_carlo mode).
 
 A single-threaded ``numba.njit`` kernel with plain loops: replications, then
 weeks, then accounts, then contacts (and deals). Random numbers come from
@@ -25,7 +25,7 @@ distribution of every output unchanged):
    enter the revenue and gross profit of won deals. Listed pipeline deals keep
    their fixed sizes.
 
-Everything else follows MODEL.md literally, week by week and account by
+Everything else follows docs/model.md literally, week by week and account by
 account, including the §3.7 accounting.
 """
 from __future__ import annotations

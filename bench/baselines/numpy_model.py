@@ -1,9 +1,9 @@
-"""Vectorised numpy baseline of the cathedral model (MODEL.md §3, monte_carlo mode).
+"""Vectorised numpy baseline of the cathedral model (docs/model.md §3, monte_carlo mode).
 
 Every state is an array over replications x accounts (x contacts); the only
 Python loop is over the weeks. Random numbers come from one
 ``numpy.random.Generator(PCG64(seed))``: the streams do not match the engine's
-(MODEL.md §10 is not reproduced), only the distributions do.
+(docs/model.md §10 is not reproduced), only the distributions do.
 
     from baselines.numpy_model import simulate
     out = simulate(scenario_dict, {"type": "static", "default": {...}}, replications=100, seed=1)

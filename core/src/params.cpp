@@ -11,7 +11,7 @@ using D = Domain;
 using P = Params;
 using C = Costs;
 
-// MODEL.md §9: name, group, member, default, valid domain.
+// docs/model.md §9: name, group, member, default, valid domain.
 constexpr std::array<FieldInfo<Params>, 61> kParams{{
     {"intimacy_gain", "key", &P::intimacy_gain, 0.08, D::unit},
     {"social_half_hours", "key", &P::social_half_hours, 2.0, D::positive},

@@ -53,7 +53,7 @@ const AllocationEntry* find_entry(const std::map<std::string, AllocationEntry>& 
 }
 
 // One allocation per account, fixed over time; per-tier entries use the
-// tiers at week 0 (MODEL.md §5 `static`).
+// tiers at week 0 (docs/model.md §5 `static`).
 class StaticPolicy final : public Policy {
  public:
   StaticPolicy(const PolicySpec& spec, const Model& m) : focus_(build_focus(spec, m)), n_accounts_(m.n_accounts) {
@@ -81,7 +81,7 @@ class StaticPolicy final : public Policy {
   int n_accounts_;
 };
 
-// A template per tier label, re-tiered at every epoch (MODEL.md §5 `tiered`).
+// A template per tier label, re-tiered at every epoch (docs/model.md §5 `tiered`).
 class TieredPolicy final : public Policy {
  public:
   TieredPolicy(const PolicySpec& spec, const Model& m) : focus_(build_focus(spec, m)) {

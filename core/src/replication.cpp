@@ -333,7 +333,7 @@ int Replication::draw_arrivals(int a, int week) {
   return seen;
 }
 
-// MODEL.md §3.6 "Initial pipeline": weeks −L … −1 add one week's arrivals
+// docs/model.md §3.6 "Initial pipeline": weeks −L … −1 add one week's arrivals
 // from the initial state and the allocation of week 0, with W = wallet, M = 1.
 // Projects do not depend on the allocation and are added when the replication
 // starts, so the first observation sees them; dug deals need the week-0
@@ -974,7 +974,7 @@ void Replication::run_week(int week, const RecordTargets& out) {
     step<false>(week, out);
 }
 
-// One week, in passes over all accounts or all contacts (MODEL.md §3.1–§3.7 in order).
+// One week, in passes over all accounts or all contacts (docs/model.md §3.1–§3.7 in order).
 template <bool kMeanField>
 void Replication::step(int t, const RecordTargets& out) {
   const Params& p = m_.params;

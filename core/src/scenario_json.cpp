@@ -1,4 +1,4 @@
-// Scenario parsing, validation and serialisation (MODEL.md §2, §3.0, §5, §6, §9).
+// Scenario parsing, validation and serialisation (docs/model.md §2, §3.0, §5, §6, §9).
 //
 // Every problem is reported as "PATH: RULE", e.g.
 // "accounts[3].contacts[0].influence: must be >= 0, got -1". The parser

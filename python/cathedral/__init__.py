@@ -1,6 +1,6 @@
 """Cathedral: simulate how a seller's relationships with its B2B accounts develop
 on three layers (key decision makers, broad relationships, organisational
-alignment) and what each plan of effort yields. See MODEL.md for the model.
+alignment) and what each plan of effort yields. See docs/model.md for the model.
 
     import cathedral
     scn = cathedral.Scenario.demo()

@@ -1,7 +1,7 @@
 """Synthetic portfolios for the cathedral model.
 
 :func:`generate_portfolio` builds a realistic, deterministic scenario dict
-(the JSON schema of MODEL.md §2) for a given seed: heavy-tailed wallets, a
+(the JSON schema of docs/model.md §2) for a given seed: heavy-tailed wallets, a
 strategic fit that tends to rise with the size of the account, all four tiers
 and a few cash-flow customers, key contacts with roles and positions, a few
 running cooperation agreements and joint innovation centres, resources sized
@@ -22,7 +22,7 @@ import numpy as np
 __all__ = ["generate_portfolio"]
 
 # ---------------------------------------------------------------------------
-# Model constants used for sizing (MODEL.md §6 and §9 defaults).
+# Model constants used for sizing (docs/model.md §6 and §9 defaults).
 
 _CASHFLOW_FIT = 0.35
 _S_MIN_FIT = 0.7
@@ -169,7 +169,7 @@ def _is_int(x):
 
 
 def _tier_labels(wallets, fits):
-    """MODEL.md §6 with default tiering: labels S/A/B/C or cash_flow."""
+    """docs/model.md §6 with default tiering: labels S/A/B/C or cash_flow."""
     wallets = np.asarray(wallets, dtype=float)
     fits = np.asarray(fits, dtype=float)
     p = {k: float(np.percentile(wallets, q)) for k, q in _TIER_PERCENTILES.items()}
@@ -189,7 +189,7 @@ def _tier_labels(wallets, fits):
 
 
 def _planned_use(accounts, templates):
-    """Planned use of a tiered plan at week 0 (MODEL.md §4), split into
+    """Planned use of a tiered plan at week 0 (docs/model.md §4), split into
     commitments (running and opening innovation centres) and the flexible rest.
 
     Returns {"hours": (commit, flex), "exec_days": (...), "money": (...)},
@@ -360,7 +360,7 @@ def _contacts(rng, k, coverage, org, fit):
 
 def generate_portfolio(n_accounts, contacts=8, *, seed=0, horizon_weeks=156, name=None,
                        resource_tightness=1.0):
-    """Generate a synthetic scenario dict (MODEL.md §2) for `n_accounts` accounts.
+    """Generate a synthetic scenario dict (docs/model.md §2) for `n_accounts` accounts.
 
     Parameters
     ----------
@@ -377,7 +377,7 @@ def generate_portfolio(n_accounts, contacts=8, *, seed=0, horizon_weeks=156, nam
         Scenario name (default: "Generated portfolio (N accounts, seed S)").
     resource_tightness : float > 0
         Scales the resources. They are sized from the scenario's own
-        "cathedral" policy (the returned ``policy``) at week 0 (MODEL.md §4):
+        "cathedral" policy (the returned ``policy``) at week 0 (docs/model.md §4):
         its joint-innovation-centre commitments (hours, running and setup
         money) are always covered; of the rest of the plan, the account
         managers (to the nearest 0.5 FTE, about n_accounts/3) cover

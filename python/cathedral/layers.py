@@ -1,4 +1,4 @@
-"""The equations of MODEL.md §3.3–§3.4, one step each, broadcast over numpy arrays.
+"""The equations of docs/model.md §3.3–§3.4, one step each, broadcast over numpy arrays.
 
 They are the engine's own functions (not a Python copy), taking the parameters
 from a Scenario: use them to replay recorded effort (state estimation) or to

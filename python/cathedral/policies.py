@@ -1,6 +1,6 @@
-"""Policies (MODEL.md §5): how effort is allocated at each decision epoch.
+"""Policies (docs/model.md §5): how effort is allocated at each decision epoch.
 
-An allocation is a dict of the MODEL.md §3.0 fields; missing fields are 0 / False:
+An allocation is a dict of the docs/model.md §3.0 fields; missing fields are 0 / False:
 
     social_hours, value_hours, visits, service_hours   per week
     benchmarking, exec_visits                          per year
@@ -73,7 +73,7 @@ def static(default: Mapping | None = None, accounts: Mapping | None = None,
 def tiered(templates: Mapping[str, Mapping]) -> Policy:
     """An allocation template per tier (S, A, B, C required; cash_flow optional).
 
-    Accounts are re-tiered at every decision epoch (MODEL.md §6), so effort
+    Accounts are re-tiered at every decision epoch (docs/model.md §6), so effort
     follows an account whose wallet or fit moves it to another tier.
     Without a cash_flow template, cash-flow customers get their letter tier's.
     """
@@ -111,7 +111,7 @@ class Observation:
 
     def resources_left(self) -> dict:
         """What the resources leave for the plan after the joint innovation centres running now
-        (MODEL.md §4: they are commitments, taken first), per replication: AM hours per week,
+        (docs/model.md §4: they are commitments, taken first), per replication: AM hours per week,
         executive days per year, budget per year. A centre kept running needs no setup."""
         centres = self.jic.sum(axis=1)
         return {
@@ -188,7 +188,7 @@ class PythonPolicy(Policy):
 
 
 def python(fn: Callable[[Observation], Mapping]) -> Policy:
-    """A policy written in Python (MODEL.md §5).
+    """A policy written in Python (docs/model.md §5).
 
     `fn(obs)` is called once per decision epoch with the Observation of all
     replications at once and returns a mapping of allocation fields to arrays

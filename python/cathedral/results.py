@@ -1,5 +1,5 @@
 """Results of a run: KPIs, weekly portfolio series, per-account summaries,
-trajectories, fitted allocations and the nine-grid (MODEL.md §8)."""
+trajectories, fitted allocations and the nine-grid (docs/model.md §8)."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +34,7 @@ class Results:
 
     # --- KPIs --------------------------------------------------------------
     def kpis(self) -> pd.Series:
-        """The KPIs of MODEL.md §8, means over replications."""
+        """The KPIs of docs/model.md §8, means over replications."""
         return self.kpi_table()["mean"]
 
     def kpi_table(self, confidence: float = 0.95) -> pd.DataFrame:
@@ -133,7 +133,7 @@ class Results:
     # --- allocations ----------------------------------------------------------------
     def allocations(self) -> pd.DataFrame:
         """The fitted allocation per decision epoch and account (means over replications),
-        with the epoch's resource scale factor f and binding resource (MODEL.md §4)."""
+        with the epoch's resource scale factor f and binding resource (docs/model.md §4)."""
         alloc = self._raw["allocation_mean"]  # epochs × accounts × fields
         E, A, _ = alloc.shape
         interval = self._raw["decision_interval_weeks"]

@@ -1,4 +1,4 @@
-"""Scenarios: load, validate, edit and save (MODEL.md §2)."""
+"""Scenarios: load, validate, edit and save (docs/model.md §2)."""
 from __future__ import annotations
 
 import os
@@ -65,7 +65,7 @@ class Scenario:
         return self.to_dict().get("policy")
 
     def initial_tiers(self) -> dict:
-        """Tier label per account id at week 0 (MODEL.md §6): S, A, B, C or cash_flow."""
+        """Tier label per account id at week 0 (docs/model.md §6): S, A, B, C or cash_flow."""
         return dict(zip(self._core.account_ids, self._core.initial_tiers()))
 
     def tier_thresholds(self) -> dict:
@@ -91,7 +91,7 @@ class Scenario:
         return Scenario.from_dict(data)
 
     def with_params(self, **params) -> "Scenario":
-        """A copy with parameters of MODEL.md §9 changed, e.g. `with_params(coverage_gain=0.06)`."""
+        """A copy with parameters of docs/model.md §9 changed, e.g. `with_params(coverage_gain=0.06)`."""
         return self._edited(lambda d: d["params"].update(params))
 
     def with_costs(self, **costs) -> "Scenario":

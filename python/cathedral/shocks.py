@@ -12,7 +12,7 @@ def market(from_week: int, to_week: int, factor: float) -> dict:
 
 
 def contact_leaves(account: str, contact: str, week: int) -> dict:
-    """A key contact departs in `week`; the successor starts as MODEL.md §3.4 says."""
+    """A key contact departs in `week`; the successor starts as docs/model.md §3.4 says."""
     return {"type": "contact_leaves", "account": account, "contact": contact, "week": week}
 
 

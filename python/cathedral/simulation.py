@@ -1,4 +1,4 @@
-"""simulate(): run a scenario under a policy (MODEL.md §3–§8)."""
+"""simulate(): run a scenario under a policy (docs/model.md §3–§8)."""
 from __future__ import annotations
 
 import numbers
@@ -122,7 +122,7 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     policy        a cathedral.policies.Policy or a policy dict; None uses the scenario's `policy`
     replications  Monte Carlo replications (mean_field runs one deterministic path)
     seed          None takes the scenario's seed; the seed used is `Results.seed`
-    mode          "monte_carlo" or "mean_field" (MODEL.md §7)
+    mode          "monte_carlo" or "mean_field" (docs/model.md §7)
     threads       worker threads, None for all cores; results are identical at any count.
                   Threads share replications in blocks of 32, so a run of 32 replications
                   or fewer (and mean_field) uses one thread

@@ -1,4 +1,4 @@
-// The weekly equations of MODEL.md §1 and §3.1–§3.5, §3.7, checked against
+// The weekly equations of docs/model.md §1 and §3.1–§3.5, §3.7, checked against
 // values computed by hand from the formulas (written out next to each check).
 #include <gtest/gtest.h>
 
@@ -321,7 +321,7 @@ TEST(Events, WeeksOfTheEvents) {
 
 TEST(Events, NonIntegerRatesFollowTheFloorPerYear) {
   // With u = t mod 52 the counts telescope within a year to ⌊52·b/52⌋ − ⌊0⌋ = ⌊b⌋:
-  // 1.5 a year gives 1 in each year, 2 over two years (MODEL.md §3.2).
+  // 1.5 a year gives 1 in each year, 2 over two years (docs/model.md §3.2).
   EXPECT_EQ(events_in(0, 52, 1.5), 1);
   EXPECT_EQ(events_in(0, 104, 1.5), 2);
   EXPECT_EQ(events_in(0, 52, 7.3), 7);

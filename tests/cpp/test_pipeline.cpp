@@ -1,4 +1,4 @@
-// Opportunities and decisions (MODEL.md §3.6): indices, rates, win
+// Opportunities and decisions (docs/model.md §3.6): indices, rates, win
 // probability, margins, deal sizes and the order book.
 #include <gtest/gtest.h>
 

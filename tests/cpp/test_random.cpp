@@ -1,4 +1,4 @@
-// Random streams and distributions (MODEL.md §10). Statistical checks use a
+// Random streams and distributions (docs/model.md §10). Statistical checks use a
 // fixed key, so they are deterministic; tolerances are 5 standard errors
 // derived from the sample size (formula next to each check).
 #include <gtest/gtest.h>

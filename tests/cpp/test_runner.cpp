@@ -1,4 +1,4 @@
-// Whole runs (MODEL.md §3, §7, §8, §10): reproducibility, invariances,
+// Whole runs (docs/model.md §3, §7, §8, §10): reproducibility, invariances,
 // common random numbers, mean field, accounting identities, agreements,
 // pipelines, strict mode and KPIs.
 #include <gtest/gtest.h>
@@ -190,7 +190,7 @@ class Recorder final : public Policy {
   const Policy& inner_;
 };
 
-// MODEL.md §5: the observation holds the state at the start of the epoch.
+// docs/model.md §5: the observation holds the state at the start of the epoch.
 TEST(Observation, HoldsTheStateAtTheEpochStart) {
   fixtures::Built b = fixtures::build(small_portfolio());
   Recorder rec(*b.policy);
@@ -583,7 +583,7 @@ TEST(MeanField, ConstantVisitsDriveCoverageToSteadyState) {
   EXPECT_EQ(pf(r, 0, 50, metric::coverage), traj(r, metric::coverage, 0, 50, 0));
 }
 
-// A hand replay of MODEL.md §3 in mean-field form for one account: every
+// A hand replay of docs/model.md §3 in mean-field form for one account: every
 // state, deal and accounting figure, week by week.
 TEST(MeanField, HandReplayOfOneAccount) {
   json j = json::parse(R"({
@@ -890,7 +890,7 @@ TEST(MonteCarlo, ForcedDepartureKeepsNaturalTurnover) {
   EXPECT_EQ(stuck, 0) << "replications that never lose the contact again after the shock";
 }
 
-// What-if shocks (an extension of MODEL.md; scenario.hpp): checked in mean field
+// What-if shocks (an extension of docs/model.md; scenario.hpp): checked in mean field
 // with every state frozen except the fit.
 TEST(Shocks, MarketStrategyCompetitorAndDeparture) {
   json j = json::parse(R"({

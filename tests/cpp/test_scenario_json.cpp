@@ -1,4 +1,4 @@
-// Scenario JSON parsing, validation and serialisation (MODEL.md §2, §5, §6, §9).
+// Scenario JSON parsing, validation and serialisation (docs/model.md §2, §5, §6, §9).
 #include <gtest/gtest.h>
 
 #include <bit>

@@ -1,4 +1,4 @@
-// Tiers, the nine-grid and the built-in policies (MODEL.md §5, §6).
+// Tiers, the nine-grid and the built-in policies (docs/model.md §5, §6).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 """The public API: scenarios (load / save / from_dict / to_dict / demo), simulate()
-and its options, policies, reproducibility (MODEL.md §10), resources (§4),
+and its options, policies, reproducibility (docs/model.md §10), resources (§4),
 Ctrl-C and progress."""
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ TIERS = ("S", "A", "B", "C", "cash_flow")
 def test_to_dict_fills_in_defaults(small_scenario):
     d = small_scenario.to_dict()
     assert {"name", "horizon_weeks", "decision_interval_weeks", "seed", "accounts", "resources",
-            "costs", "params", "tiering", "policy"} <= set(d)  # MODEL.md §2
+            "costs", "params", "tiering", "policy"} <= set(d)  # docs/model.md §2
     a3 = d["accounts"][2]
-    # MODEL.md §2.1 defaults
+    # docs/model.md §2.1 defaults
     assert a3["staff"] == 100 and a3["wallet_growth"] == 0 and a3["capability_match"] == 1
     assert a3["competitor_strength"] == 0.5 and a3["coverage"] == 0 and a3["satisfaction"] == 0.5
     assert a3["org"] == 0 and a3["agreement_weeks_left"] == 0 and a3["jic"] is False
@@ -129,7 +129,7 @@ def test_demo_content(demo_scenario):
 
 
 def _tiers_by_model(accounts, cashflow_fit=0.35):
-    """MODEL.md §6 default tiering, independently in numpy."""
+    """docs/model.md §6 default tiering, independently in numpy."""
     w = np.array([a["wallet"] for a in accounts])
     f = np.array([a["fit"] for a in accounts])
     p90, p70, p40 = np.percentile(w, [90, 70, 40])
@@ -266,7 +266,7 @@ def test_threads_do_not_change_results_bit_for_bit(demo_scenario):
 
 
 def test_first_k_replications_equal_a_run_of_k(small_scenario):
-    """MODEL.md §10: the first k replications of a run of n equal a run of k."""
+    """docs/model.md §10: the first k replications of a run of n equal a run of k."""
     n = run(small_scenario, replications=100, keep=["revenue"])
     k = run(small_scenario, replications=37, keep=["revenue"])
     np.testing.assert_array_equal(n.trajectory("revenue")[:37], k.trajectory("revenue"))
@@ -274,7 +274,7 @@ def test_first_k_replications_equal_a_run_of_k(small_scenario):
 
 
 def test_doubling_wallets_doubles_revenue_exactly(small_dict):
-    """MODEL.md §10: doubling every wallet doubles every revenue figure exactly."""
+    """docs/model.md §10: doubling every wallet doubles every revenue figure exactly."""
     base = run(cathedral.Scenario.from_dict(small_dict), replications=64)
     for acc in small_dict["accounts"]:
         acc["wallet"] *= 2
@@ -285,7 +285,7 @@ def test_doubling_wallets_doubles_revenue_exactly(small_dict):
 
 
 def test_permuting_accounts_permutes_results(small_dict):
-    """MODEL.md §10: reordering accounts leaves every account's draws unchanged
+    """docs/model.md §10: reordering accounts leaves every account's draws unchanged
     (resources do not bind here)."""
     a = run(cathedral.Scenario.from_dict(small_dict), replications=64, keep=["revenue", "intimacy"])
     small_dict["accounts"] = small_dict["accounts"][::-1]
@@ -309,7 +309,7 @@ def test_adding_an_account_leaves_the_others_draws_unchanged(small_dict):
 
 
 def test_zero_influences_weigh_every_contact_the_same(small_dict):
-    """MODEL.md §2.2: influence weights are normalised; if all are 0, every contact weighs the same."""
+    """docs/model.md §2.2: influence weights are normalised; if all are 0, every contact weighs the same."""
     def with_influence(w):
         d = copy.deepcopy(small_dict)
         for c in d["accounts"][2]["contacts"]:
@@ -500,7 +500,7 @@ def test_trajectory_without_keep_names_keep(small_scenario):
     assert 'keep="trajectories"' in str(info.value)
 
 
-# --- resources (MODEL.md §4) --------------------------------------------------------------------------
+# --- resources (docs/model.md §4) --------------------------------------------------------------------------
 
 def _planned_use(alloc, costs):
     """Per account: AM hours/week, executive days/year and money/year of a fitted allocation (§4)."""

@@ -1,5 +1,5 @@
 """State estimation by replay and to_scenario, against trajectories computed here by hand
-with the formulas of MODEL.md §3.3–§3.4 (mean field) and the defaults of §9."""
+with the formulas of docs/model.md §3.3–§3.4 (mean field) and the defaults of §9."""
 from __future__ import annotations
 
 import math

@@ -37,7 +37,7 @@ RESOURCE_KEYS = {"account_managers", "am_hours_per_week", "executive_days_per_ye
 
 
 def tiers(accounts):
-    """MODEL.md §6, default tiering: (tier per account, cash-flow flag per account)."""
+    """docs/model.md §6, default tiering: (tier per account, cash-flow flag per account)."""
     w = np.array([a["wallet"] for a in accounts], dtype=float)
     f = np.array([a["fit"] for a in accounts], dtype=float)
     p90, p70, p40 = np.percentile(w, [90, 70, 40])

@@ -1,4 +1,4 @@
-"""cathedral.layers: the engine's step equations from Python, against MODEL.md §3.3–§3.4 by hand."""
+"""cathedral.layers: the engine's step equations from Python, against docs/model.md §3.3–§3.4 by hand."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""Python policies and schedules (MODEL.md §5; cathedral.policies.python / schedule).
+"""Python policies and schedules (docs/model.md §5; cathedral.policies.python / schedule).
 
 A python policy is called once per decision epoch with the observation of all
 replications at once and returns allocation arrays; whatever it returns goes
@@ -301,7 +301,7 @@ def test_python_tiered_emulation_equals_tiered_on_the_demo(demo_scenario, demo_p
 def test_rows_are_replications():
     """Row r of the returned arrays is replication r's allocation: replication r of a run where
     even rows get one plan and odd rows another equals replication r of that plan's static run
-    (the first k of n replications equal a run of k, MODEL.md §10)."""
+    (the first k of n replications equal a run of k, docs/model.md §10)."""
     scenario = small()
     low = dict(SMALL_DEFAULT_ENTRY, visits=0.5, value_hours=1.0)
     high = dict(SMALL_DEFAULT_ENTRY, visits=4.0, value_hours=6.0)
@@ -631,7 +631,7 @@ def test_invalid_schedule_dicts_are_scenario_errors():
 
 
 def test_resources_left_subtracts_the_running_centres():
-    """MODEL.md §4: running centres are commitments; the observation says what is left."""
+    """docs/model.md §4: running centres are commitments; the observation says what is left."""
     scenario = cathedral.Scenario.demo()
     data = scenario.to_dict()
     costs, resources = data["costs"], data["resources"]

@@ -1,5 +1,5 @@
 """Results: shapes and indices of every method, internal consistency of the
-summaries (MODEL.md §8), KPI definitions, mean_field runs and plots."""
+summaries (docs/model.md §8), KPI definitions, mean_field runs and plots."""
 from __future__ import annotations
 
 import re
@@ -157,7 +157,7 @@ def test_accounts_flows_are_horizon_totals_and_states_end_values(small_results):
 
 
 def test_kpi_definitions(small_results):
-    """MODEL.md §8 KPIs, recomputed from the weekly portfolio series."""
+    """docs/model.md §8 KPIs, recomputed from the weekly portfolio series."""
     r = small_results
     v = r.kpi_values()
     years = r.horizon_weeks / 52
@@ -220,7 +220,7 @@ def _cell(intimacy, support, icuts=(1 / 3, 2 / 3), scuts=(-1 / 3, 1 / 3)):
 
 @pytest.mark.parametrize("cuts", [None, {"intimacy": [0.2, 0.5], "support": [-0.1, 0.05]}])
 def test_nine_grid_cells_follow_intimacy_and_support(small_dict, cuts):
-    """MODEL.md §6: for an account with one key contact, its indices K and Ī are the
+    """docs/model.md §6: for an account with one key contact, its indices K and Ī are the
     contact's S and I, so the nine-grid can be recomputed from the trajectories."""
     if cuts:
         small_dict["tiering"] = {"grid": cuts}

@@ -1,7 +1,7 @@
 """Shocks (cathedral.shocks, Scenario.with_shocks): validation, round trips and their effects.
 
 Effects are checked in mean_field mode, where the run is deterministic and a
-shock's effect can be compared exactly with MODEL.md's formulas (§3.1, §3.4,
+shock's effect can be compared exactly with docs/model.md's formulas (§3.1, §3.4,
 §3.6), and in Monte Carlo with a paired comparison (common random numbers).
 """
 from __future__ import annotations

@@ -15,7 +15,7 @@ NOISE_OFF = {"macro_sd": 0.0, "fit_noise": 0.0, "strategy_shifts_per_year": 0.0,
 
 
 def test_mean_field_close_to_monte_carlo_mean(demo_scenario):
-    """MODEL.md §7: mean field "is not the mean of the Monte Carlo runs, but close to it".
+    """docs/model.md §7: mean field "is not the mean of the Monte Carlo runs, but close to it".
 
     Bound: |MC - MF| < max(3 SE, 3 % of MF). With 1000 replications the
     standard error of the MC mean is about 0.35 % of the revenue, so 3 SE is
@@ -62,7 +62,7 @@ def test_mean_field_equals_monte_carlo_mean_without_noise(demo_scenario):
 
 
 def test_seen_deals_are_poisson(small_dict):
-    """MODEL.md §3.6: seen arrivals per account and week are Poisson with the rate
+    """docs/model.md §3.6: seen arrivals per account and week are Poisson with the rate
     the mean field reports. Without noise the rate is deterministic, so counts
     over replications have mean = variance = that rate."""
     small_dict["params"] = dict(NOISE_OFF)
@@ -82,7 +82,7 @@ def test_seen_deals_are_poisson(small_dict):
 
 
 def test_fit_noise_is_standard_normal(small_dict):
-    """MODEL.md §3.1: F ← F + fit_reversion (F̄ − F) + fit_noise · ε. With no reversion,
+    """docs/model.md §3.1: F ← F + fit_reversion (F̄ − F) + fit_noise · ε. With no reversion,
     no strategy shifts and F far from the clip bounds, the weekly increments divided
     by fit_noise are the engine's ε draws: they must look standard normal."""
     for acc in small_dict["accounts"]:
@@ -108,7 +108,7 @@ def test_fit_noise_is_standard_normal(small_dict):
 
 
 def test_paired_differences_beat_unpaired(demo_scenario):
-    """Common random numbers (MODEL.md §10): two nearby plans run with the same seed
+    """Common random numbers (docs/model.md §10): two nearby plans run with the same seed
     share their luck, so the paired difference of their revenues has a far smaller
     standard error than the same difference from independent runs."""
     plan = demo_scenario.policy
@@ -130,7 +130,7 @@ def test_paired_differences_beat_unpaired(demo_scenario):
 
 
 def test_monte_carlo_mean_converges_with_replications(small_scenario):
-    """The first k replications of a long run are a run of k (MODEL.md §10), and the
+    """The first k replications of a long run are a run of k (docs/model.md §10), and the
     running mean settles: halves of one run agree within their standard errors."""
     res = run(small_scenario, replications=1600, seed=8)
     t = res.totals("revenue")
@@ -143,7 +143,7 @@ def test_monte_carlo_mean_converges_with_replications(small_scenario):
 
 
 def test_accounts_of_identical_setup_draw_independently():
-    """Streams are keyed by account id (MODEL.md §10): identical accounts with other ids
+    """Streams are keyed by account id (docs/model.md §10): identical accounts with other ids
     are independent once the portfolio-wide market cycle is switched off."""
     import cathedral
 

@@ -1,4 +1,4 @@
-"""Validation of scenarios, policies and simulate() arguments (MODEL.md §2, §5, §9),
+"""Validation of scenarios, policies and simulate() arguments (docs/model.md §2, §5, §9),
 and robustness against hostile inputs.
 
 Every ScenarioError names the offending field by its path ("PATH: RULE");
@@ -141,7 +141,7 @@ CASES = [
     ("missing resources", _delete(("resources",)), "resources: required"),
     ("missing accounts", _delete(("accounts",)), "accounts: required"),
     ("missing budget", _delete(("resources", "budget_per_year")), "resources.budget_per_year: required"),
-    # policy fields (MODEL.md §3.0, §5)
+    # policy fields (docs/model.md §3.0, §5)
     ("negative visits in policy", _set(("policy", "default", "visits"), -2),
      "policy.default.visits: must be >= 0, got -2"),
     ("nan in policy", _set(("policy", "default", "social_hours"), float("nan")),
@@ -190,7 +190,7 @@ def test_unknown_key_without_close_match_lists_valid_keys(small_dict):
 
 
 TOP_LEVEL_KEYS = ("name", "horizon_weeks", "decision_interval_weeks", "seed", "accounts", "resources",
-                  "costs", "params", "tiering", "policy")  # MODEL.md §2
+                  "costs", "params", "tiering", "policy")  # docs/model.md §2
 
 
 def test_unknown_top_level_key_lists_valid_keys(small_dict):

@@ -1,4 +1,4 @@
-// Accounting per account and week (MODEL.md §3.7).
+// Accounting per account and week (docs/model.md §3.7).
 #pragma once
 
 #include "cathedral/params.hpp"

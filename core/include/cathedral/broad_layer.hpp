@@ -1,4 +1,4 @@
-// Broad relationships (MODEL.md §3.3 broad layer).
+// Broad relationships (docs/model.md §3.3 broad layer).
 //
 // r_b = hill(visits; visit_half_per_100_staff · staff/100, visit_shape) and
 // r_u = hill(service_hours; service_half_hours, service_shape) are per-epoch

@@ -1,4 +1,4 @@
-// exp, log and log1p of our own (MODEL.md §10: a run is a pure function of its
+// exp, log and log1p of our own (docs/model.md §10: a run is a pure function of its
 // inputs and seed, on any machine).
 //
 // libm's exp, log and pow pick FMA or non-FMA code at run time and may differ

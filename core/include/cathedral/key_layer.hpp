@@ -1,4 +1,4 @@
-// Key relationships (MODEL.md §3.3 key layer, §3.4 turnover).
+// Key relationships (docs/model.md §3.3 key layer, §3.4 turnover).
 //
 // One contact, one week. The response terms r_s = hill(s_k; social_half_hours,
 // social_shape) and r_v = hill(v_k; value_half_hours, value_shape) depend only

@@ -1,4 +1,4 @@
-// Exogenous change (MODEL.md §3.1): market cycle, strategy shifts, fit, wallet.
+// Exogenous change (docs/model.md §3.1): market cycle, strategy shifts, fit, wallet.
 #pragma once
 
 #include "cathedral/elementary.hpp"

@@ -1,4 +1,4 @@
-// Output metrics (MODEL.md §8) and KPIs.
+// Output metrics (docs/model.md §8) and KPIs.
 #pragma once
 
 #include <array>
@@ -29,7 +29,7 @@ inline constexpr std::array<const char*, kNumMetrics> kMetricNames{
 int metric_index(std::string_view name);  // -1 when unknown
 inline bool is_flow(int metric) { return metric < kNumFlows; }
 
-// KPIs over the horizon (MODEL.md §8), one value per replication.
+// KPIs over the horizon (docs/model.md §8), one value per replication.
 // Yearly revenue follows as revenue_year_1 … revenue_year_N.
 enum Kpi : int {
   kpi_revenue, kpi_gross_profit, kpi_contribution, kpi_cash_flow, kpi_spend,

@@ -1,4 +1,4 @@
-// Organisational alignment (MODEL.md §3.3 organisational layer) and the
+// Organisational alignment (docs/model.md §3.3 organisational layer) and the
 // cooperation agreement (§3.5).
 #pragma once
 

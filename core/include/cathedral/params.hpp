@@ -1,4 +1,4 @@
-// Parameters and costs of MODEL.md §9, with their defaults and valid domains.
+// Parameters and costs of docs/model.md §9, with their defaults and valid domains.
 //
 // One table (params.cpp) is the single source of names, defaults and domains:
 // the scenario parser, the serializer and the Python layer all read it.
@@ -10,7 +10,7 @@
 
 namespace cathedral {
 
-// Valid domain of a parameter or cost (MODEL.md §9, "Valid values").
+// Valid domain of a parameter or cost (docs/model.md §9, "Valid values").
 enum class Domain {
   unit,          // [0, 1]
   positive,      // > 0
@@ -52,7 +52,7 @@ struct Params {
   // market
   double macro_persistence, macro_sd;
 
-  Params();  // every field at its MODEL.md §9 default
+  Params();  // every field at its docs/model.md §9 default
 };
 
 struct Costs {
@@ -62,7 +62,7 @@ struct Costs {
       agreement_exec_days, agreement_hours, agreement_money, jic_setup_money,
       jic_money_per_year, jic_hours_per_week;
 
-  Costs();  // every field at its MODEL.md §9 default
+  Costs();  // every field at its docs/model.md §9 default
 };
 
 template <class Owner>

@@ -1,4 +1,4 @@
-// Opportunities and decisions (MODEL.md §3.6).
+// Opportunities and decisions (docs/model.md §3.6).
 #pragma once
 
 #include <span>

@@ -1,4 +1,4 @@
-// Policies (MODEL.md §5): the interface, the observation a policy sees, and
+// Policies (docs/model.md §5): the interface, the observation a policy sees, and
 // the built-in `static` and `tiered` policies.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Randomness of MODEL.md §10.
+// Randomness of docs/model.md §10.
 //
 // Every draw comes from a stream keyed by (seed, replication, account id,
 // purpose, index). A stream is counter-based: the n-th draw is a hash of the
@@ -17,7 +17,7 @@
 
 namespace cathedral {
 
-// The purposes of MODEL.md §10. Each gets its own stream per (replication,
+// The purposes of docs/model.md §10. Each gets its own stream per (replication,
 // account); `market` is portfolio-wide (per replication).
 enum class Purpose : std::uint64_t {
   market = 1,

@@ -1,4 +1,4 @@
-// The state of one replication and its weekly step (MODEL.md §3), in the
+// The state of one replication and its weekly step (docs/model.md §3), in the
 // order of §3.1–§3.7. The equations themselves live in market.hpp,
 // key_layer.hpp, broad_layer.hpp, org_layer.hpp and pipeline.hpp; this file
 // wires them together over arrays of accounts and contacts.

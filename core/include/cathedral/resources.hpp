@@ -1,4 +1,4 @@
-// Fitting an allocation to the resources (MODEL.md §4).
+// Fitting an allocation to the resources (docs/model.md §4).
 #pragma once
 
 #include <array>

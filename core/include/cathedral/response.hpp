@@ -1,4 +1,4 @@
-// Response curves of MODEL.md §1.
+// Response curves of docs/model.md §1.
 #pragma once
 
 #include <bit>

@@ -3,7 +3,7 @@
 // Replications are grouped into fixed blocks of kBlockReplications. A block
 // is the unit of work for a thread and of accumulation: every mean is summed
 // block by block in replication order and blocks are combined in block order,
-// so the result does not depend on the number of threads (MODEL.md §10).
+// so the result does not depend on the number of threads (docs/model.md §10).
 #pragma once
 
 #include <cstdint>

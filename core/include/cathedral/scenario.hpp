@@ -1,4 +1,4 @@
-// Scenario types (MODEL.md §2), their validation, and JSON load/save.
+// Scenario types (docs/model.md §2), their validation, and JSON load/save.
 //
 // A Scenario is what a user writes; Model (model.hpp) is the immutable,
 // array-laid-out form the runner uses.
@@ -30,7 +30,7 @@ class ScenarioError : public std::invalid_argument {
   std::vector<std::string> problems_;
 };
 
-// MODEL.md §2.2
+// docs/model.md §2.2
 enum class Role { decision_maker, technical, procurement, user, influencer, coach, other };
 inline constexpr std::array<const char*, 7> kRoleNames{
     "decision_maker", "technical", "procurement", "user", "influencer", "coach", "other"};
@@ -44,13 +44,13 @@ struct Contact {
   double stance = 0.0;
 };
 
-// A listed open deal (MODEL.md §2.1 `pipeline`).
+// A listed open deal (docs/model.md §2.1 `pipeline`).
 struct ListedDeal {
   double size = 0.0;
   int decision_week = 0;
 };
 
-// MODEL.md §2.1
+// docs/model.md §2.1
 struct Account {
   std::string id;
   std::string name;  // defaults to id
@@ -67,11 +67,11 @@ struct Account {
   int agreement_weeks_left = 0;
   bool jic = false;
   std::vector<Contact> contacts;
-  // nullopt: synthesised from the initial state (MODEL.md §3.6).
+  // nullopt: synthesised from the initial state (docs/model.md §3.6).
   std::optional<std::vector<ListedDeal>> pipeline;
 };
 
-// MODEL.md §2.3
+// docs/model.md §2.3
 struct Resources {
   double account_managers = 0.0;
   double am_hours_per_week = 30.0;
@@ -80,7 +80,7 @@ struct Resources {
   double am_cost_per_year = 150.0;
 };
 
-// MODEL.md §6. A min_wallet left unset is the 90th/70th/40th percentile of
+// docs/model.md §6. A min_wallet left unset is the 90th/70th/40th percentile of
 // the initial wallets.
 struct Tiering {
   std::optional<double> s_min_wallet, a_min_wallet, b_min_wallet;
@@ -91,7 +91,7 @@ struct Tiering {
   std::array<double, 2> support_cuts{-1.0 / 3.0, 1.0 / 3.0};
 };
 
-// The allocation fields of MODEL.md §3.0, in a fixed order.
+// The allocation fields of docs/model.md §3.0, in a fixed order.
 enum class AllocField : int {
   social_hours, value_hours, visits, service_hours, benchmarking, exec_visits,
   pursue_agreement, jic
@@ -112,7 +112,7 @@ struct AllocationEntry {
 
 struct SchedulePhase;
 
-// MODEL.md §5: the built-in policies, and a schedule of them over time.
+// docs/model.md §5: the built-in policies, and a schedule of them over time.
 struct PolicySpec {
   enum class Type { static_, tiered, schedule };
   Type type = Type::static_;

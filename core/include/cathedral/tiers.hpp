@@ -1,4 +1,4 @@
-// Tiers and the nine-grid (MODEL.md §6).
+// Tiers and the nine-grid (docs/model.md §6).
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-"""State estimation by replay, and the scenario of today's state (MODEL.md §3.3, §7).
+"""State estimation by replay, and the scenario of today's state (docs/model.md §3.3, §7).
 
 The recorded weekly effort of the last `weeks` weeks (default 104) before
 `as_of` is replayed through the engine's own step equations
@@ -169,7 +169,7 @@ def weekly_effort(crm, as_of, weeks: int, contacts: pd.DataFrame | None = None):
 def replay(crm, as_of=None, weeks: int = 104, params: dict | None = None, scenario=None) -> Replay:
     """Estimate today's states by replaying the recorded effort (see the module doc).
 
-    params    overrides of the model's parameters (MODEL.md §9) for the replay
+    params    overrides of the model's parameters (docs/model.md §9) for the replay
     scenario  take the parameters from this Scenario instead (e.g. a calibrated one)
     """
     from cathedral import layers

@@ -39,7 +39,7 @@ MODEL_ROLES = ("decision_maker", "technical", "procurement", "user", "influencer
 INTIMACY_LEVELS = ("low", "medium", "high")
 SUPPORT_LEVELS = ("opposed", "neutral", "supportive")
 ACCOUNT_NUMBERS = ("wallet_growth", "staff", "fit", "fit_target", "capability_match", "competitor_strength")
-# (lo, hi, lo_open) domains of the numbers (MODEL.md §2)
+# (lo, hi, lo_open) domains of the numbers (docs/model.md §2)
 _DOMAINS = {
     "wallet": (0.0, None, True), "wallet_growth": (-1.0, None, True), "staff": (0.0, None, True),
     "fit": (0.0, 1.0, False), "fit_target": (0.0, 1.0, False), "capability_match": (0.0, 1.0, False),

@@ -20,7 +20,7 @@ def evaluate(crm, as_of=None, thresholds: dict | None = None, params: dict | Non
         (measure, threshold, passed, detail), see cathedral.crm.scorecard
     kpis, account_kpis, account_manager_kpis  sales and profit (per head), growth, win rate,
         share of wallet over the last 12 months
-    tiers, tier_findings   the tiers of MODEL.md §6 next to the recorded ones; the disagreements
+    tiers, tier_findings   the tiers of docs/model.md §6 next to the recorded ones; the disagreements
     risk_contacts, open_complaints, nine_grid (each contact's cell, ratings else replayed)
     account_states, contact_states   the state estimated by replay (cathedral.crm.replay)
     as_is_plan             each account's recent average effort (the as-is plan's allocation)
@@ -157,7 +157,7 @@ def _tier_map_fig(tt: pd.DataFrame):
     ax.set_ylabel("wallet")
     ax.set_yscale("log")
     ax.legend(fontsize=7)
-    ax.set_title("Tier map: wallet against fit (MODEL.md §6)")
+    ax.set_title("Tier map: wallet against fit (docs/model.md §6)")
     return fig
 
 
@@ -199,7 +199,7 @@ def write_report(tables: dict, out: str | os.PathLike, title: str = "Portfolio e
         _table(tables["account_manager_scorecard"].pivot(index="person_id", columns="action", values="measure")
                .rename(columns=str).reset_index()),
         _table(tables["account_manager_kpis"]),
-        "<h2>Tiers and strategic fit</h2><p>Tier map: wallet against fit, coloured by the tier of MODEL.md §6; "
+        "<h2>Tiers and strategic fit</h2><p>Tier map: wallet against fit, coloured by the tier of docs/model.md §6; "
         "circled where the CRM records another tier; dashed lines: the wallet thresholds, dotted: cash-flow fit.</p>",
         _png(_tier_map_fig(tt)),
         "<h3>Findings</h3>", _table(tables["tier_findings"][["account_id", "name", "wallet", "fit", "recorded_tier",

@@ -1,11 +1,11 @@
-"""The nine key actions of the methodology, the KPIs, and the tiers (MODEL.md §6).
+"""The nine key actions of the methodology, the KPIs, and the tiers (docs/model.md §6).
 
 Windows end on `as_of` (default: the latest activity) and include it: "the last
 12 months" is the 365 days ``(as_of − 365 d, as_of]``, "the last 13 weeks" the
 91 days ``(as_of − 91 d, as_of]``.
 
 Which accounts are "S and A accounts" (actions 1 and 5): the tier recorded in
-the CRM where there is one, else the tier of MODEL.md §6 (`tier_used`).
+the CRM where there is one, else the tier of docs/model.md §6 (`tier_used`).
 An account's account manager is the one who recorded the most hours there
 (`CRM.owners`).
 
@@ -45,7 +45,7 @@ DEFAULT_THRESHOLDS = {
     "complaints_closed_share": 0.9,    # 8: share closed in time
     "minutes_days": 7,                 # 9: minutes filed within
     "minutes_filed_share": 0.9,        # 9: share filed in time
-    "intimacy_cuts": (1 / 3, 2 / 3),   # nine-grid cells (MODEL.md §6)
+    "intimacy_cuts": (1 / 3, 2 / 3),   # nine-grid cells (docs/model.md §6)
     "support_cuts": (-1 / 3, 1 / 3),
 }
 
@@ -76,7 +76,7 @@ def _filled(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def grid_cell(intimacy, support, intimacy_cuts=(1 / 3, 2 / 3), support_cuts=(-1 / 3, 1 / 3)):
-    """Nine-grid cell labels `intimacy/support` (MODEL.md §6)."""
+    """Nine-grid cell labels `intimacy/support` (docs/model.md §6)."""
     i = np.digitize(np.asarray(intimacy, dtype=float), intimacy_cuts)
     s = np.digitize(np.asarray(support, dtype=float), support_cuts)
     il = np.array(["low", "medium", "high"])[i]
@@ -85,7 +85,7 @@ def grid_cell(intimacy, support, intimacy_cuts=(1 / 3, 2 / 3), support_cuts=(-1 
 
 
 def tiers(crm, tiering: dict | None = None) -> pd.DataFrame:
-    """S/A/B/C and the cash-flow flag of every account by MODEL.md §6 (current wallet and fit;
+    """S/A/B/C and the cash-flow flag of every account by docs/model.md §6 (current wallet and fit;
     thresholds from the engine), next to the tier recorded in the CRM, with the disagreements:
     `agrees` and a `finding` (e.g. an S account whose fit says cash-flow)."""
     import cathedral
