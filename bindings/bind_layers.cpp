@@ -6,10 +6,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include "cathedral/broad_layer.hpp"
-#include "cathedral/key_layer.hpp"
-#include "cathedral/org_layer.hpp"
-#include "cathedral/response.hpp"
+#include "cathedral/model/broad_layer.hpp"
+#include "cathedral/model/events.hpp"
+#include "cathedral/model/key_layer.hpp"
+#include "cathedral/model/org_layer.hpp"
+#include "cathedral/model/units.hpp"
 #include "cathedral/scenario.hpp"
 
 namespace py = pybind11;
@@ -88,16 +89,21 @@ void bind_layers(py::module_& m) {
       py::arg("scenario"), py::arg("satisfaction"), py::arg("coverage"), py::arg("r_service"));
   m.def(
       "org_step",
-      [](const Scenario& s, A O, A C, A jic, A F, A m_match, py::array_t<int> n_bm, py::array_t<int> n_ev) {
+      [](const Scenario& s, A O, A C, A jic, A F, A m_match, A n_bm, A n_ev, bool expected) {
         const Params p = s.params;
-        return py::vectorize([p](double o, double c, double j, double f, double mm, int b, int e) {
+        if (expected)  // mean field: fractional expected counts (§3.2)
+          return py::vectorize([p](double o, double c, double j, double f, double mm, double b, double e) {
+            return org_layer::step<org_layer::Events::expected>(p, o, c, j != 0.0, f, mm, b, e);
+          })(O, C, jic, F, m_match, n_bm, n_ev);
+        return py::vectorize([p](double o, double c, double j, double f, double mm, double b, double e) {
           return org_layer::step(p, o, c, j != 0.0, f, mm, b, e);
         })(O, C, jic, F, m_match, n_bm, n_ev);
       },
       py::arg("scenario"), py::arg("org"), py::arg("coverage"), py::arg("jic"), py::arg("fit"),
-      py::arg("capability_match"), py::arg("n_benchmarking"), py::arg("n_exec_visits"));
-  m.def("events_this_week", py::vectorize([](int week, double per_year) { return org_layer::events_this_week(week, per_year); }),
-        py::arg("week"), py::arg("per_year"));
+      py::arg("capability_match"), py::arg("n_benchmarking"), py::arg("n_exec_visits"), py::arg("expected") = false);
+  // §3.2 (version 2): the events held in a week whose clock runs from `clock_before` to `clock_after`
+  m.def("events_held", py::vectorize([](double before, double after) { return events::held(before, after); }),
+        py::arg("clock_before"), py::arg("clock_after"));
 }
 
 }  // namespace cathedral::bindings

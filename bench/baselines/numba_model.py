@@ -103,9 +103,9 @@ def _geometric0(p):
 
 
 @njit(cache=True)
-def _events(week, per_year):
-    u = week % 52
-    return int(np.floor((u + 1) * per_year / 52.0) - np.floor(u * per_year / 52.0))
+def _events(clock, per_year):
+    """§3.2 (version 2): events held this week by an event clock that is at `clock` before it."""
+    return int(np.floor((clock + per_year) / 52.0) - np.floor(clock / 52.0))
 
 
 @njit(cache=True)
@@ -151,6 +151,8 @@ def _kernel(seed, R, H, interval, L, D, P, Cst, team_cost,
     buf_p = np.zeros((L, A), dtype=np.int64)
     buf_d = np.zeros((L, A), dtype=np.int64)
     gp_week = np.zeros(H)
+    bm_clock = np.zeros(A)
+    ev_clock = np.zeros(A)
 
     for r in range(R):
         # ---- initial state
@@ -163,6 +165,8 @@ def _kernel(seed, R, H, interval, L, D, P, Cst, team_cost,
             O[a] = O_init[a]
             agr[a] = agr_init[a]
             next_shift[a] = _geometric0(p_shift)
+            bm_clock[a] = 0.0
+            ev_clock[a] = 0.0
             for k in range(ncont[a]):
                 I[a, k] = I_init[a, k]
                 S[a, k] = S_init[a, k]
@@ -222,8 +226,10 @@ def _kernel(seed, R, H, interval, L, D, P, Cst, team_cost,
                 Wa = W[a]
 
                 # §3.2 events
-                n_bm = _events(t, bm)
-                n_ev = _events(t, ev)
+                n_bm = _events(bm_clock[a], bm)
+                n_ev = _events(ev_clock[a], ev)
+                bm_clock[a] += bm
+                ev_clock[a] += ev
 
                 # §3.3 broad and organisational layers (start-of-step values)
                 C0 = C[a]

@@ -69,10 +69,11 @@ def _hill(x, half, shape):
     return out
 
 
-def _events(week, per_year):
-    """§3.2: events held in `week` at a yearly rate (array over accounts)."""
-    u = week % 52
-    return (np.floor((u + 1) * per_year / 52.0) - np.floor(u * per_year / 52.0)).astype(np.int64)
+def _events(clock, per_year):
+    """§3.2 (version 2): the events held this week by the event clocks (arrays over
+    accounts), and the clocks advanced by the week's rates."""
+    after = clock + per_year
+    return (np.floor(after / 52.0) - np.floor(clock / 52.0)).astype(np.int64), after
 
 
 def _waiting(rng, p, shape):
@@ -159,6 +160,8 @@ def simulate(scenario: dict, policy: dict, replications: int = 100, seed: int = 
     det_spend = det_hours = det_exec = 0.0
     flat_index = np.arange(4 * R * A)
 
+    bm_clock = np.zeros(A)
+    ev_clock = np.zeros(A)
     for t in range(H):
         e = 0 if t < interval else 1
         social, value, visits, service, bm, ev = (alloc[e, :, i] for i in range(6))
@@ -177,8 +180,8 @@ def simulate(scenario: dict, policy: dict, replications: int = 100, seed: int = 
             W = W * (1.0 + g) ** (1.0 / 52.0)
 
         # §3.2 events
-        n_bm = _events(t, bm)
-        n_ev = _events(t, ev)
+        n_bm, bm_clock = _events(bm_clock, bm)
+        n_ev, ev_clock = _events(ev_clock, ev)
 
         # §3.3 the three layers, right-hand sides at the start of the step
         C0, O0 = C, O

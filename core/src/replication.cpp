@@ -6,12 +6,15 @@
 #include <cstring>
 #include <type_traits>
 
-#include "cathedral/accounting.hpp"
-#include "cathedral/broad_layer.hpp"
+#include "cathedral/model/accounting.hpp"
+#include "cathedral/model/agreements.hpp"
+#include "cathedral/model/broad_layer.hpp"
+#include "cathedral/model/deals.hpp"
 #include "cathedral/elementary.hpp"
-#include "cathedral/key_layer.hpp"
-#include "cathedral/market.hpp"
-#include "cathedral/org_layer.hpp"
+#include "cathedral/model/key_layer.hpp"
+#include "cathedral/model/events.hpp"
+#include "cathedral/model/market.hpp"
+#include "cathedral/model/org_layer.hpp"
 #include "cathedral/simd.hpp"
 
 namespace cathedral {
@@ -50,7 +53,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
       mode_(mode),
       L_(static_cast<int>(m.params.sales_cycle_weeks)),
       D_(static_cast<int>(m.params.payment_delay_weeks)),
-      p_turnover_(1.0 - elementary::exp(-m.params.turnover_per_year / 52.0)),
+      p_turnover_(key_layer::turnover_probability(m.params)),
       p_shift_(market::strategy_shift_probability(m.params)),
       departure_wait_(p_turnover_),
       shift_wait_(p_shift_) {
@@ -59,7 +62,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
                   &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &intimacy_loss_, &n_benchmarking_,
-                  &n_exec_visits_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_,
+                  &n_exec_visits_, &benchmarking_clock_, &exec_visit_clock_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_,
                   &p_win_, &margin_, &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_,
                   &fixed_spend_, &fixed_hours_, &social_hours_, &value_hours_})
     v->assign(A, 0.0);
@@ -140,6 +143,7 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
     revenue_to_date_[a] = gp_to_date_[a] = 0.0;
     competitor_[a] = m_.competitor_strength[a];
     fit_eps_[a] = 0.0;
+    benchmarking_clock_[a] = exec_visit_clock_[a] = 0.0;  // §3.2: c_{−1} = 0
     strategy_stream_[a] = Stream(stream_key(seed, r, id, Purpose::strategy));
     fit_stream_[a] = Stream(stream_key(seed, r, id, Purpose::fit));
     project_stream_[a] = Stream(stream_key(seed, r, id, Purpose::arrivals, 0));
@@ -157,8 +161,8 @@ void Replication::start(std::int64_t rep, std::uint64_t seed) {
       const int k = m_.contact_begin[a] + j, i = contact(a, j);
       intimacy_[i] = m_.contact_intimacy[k];
       support_[i] = m_.contact_support[k];
-      K += m_.contact_weight[k] * support_[i];
-      Ibar += m_.contact_weight[k] * intimacy_[i];
+      K += deals::index_term(m_.contact_weight[k], support_[i]);
+      Ibar += deals::index_term(m_.contact_weight[k], intimacy_[i]);
       turnover_stream_[i] = Stream(stream_key(seed, r, id, Purpose::turnover, static_cast<std::uint64_t>(j)));
       if (mc) schedule_departure(i, turnover_stream_[i].geometric(departure_wait_));
     }
@@ -234,7 +238,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     fixed_spend_[a] = fixed.spend;
     fixed_hours_[a] = fixed.hours;
   }
-  max_events_per_week_ = org_layer::max_events_per_week(max_rate);
+  at_most_two_events_ = events::at_most_two(max_rate);
   for (std::size_t k = 0; k < focus.size(); ++k) focus_[static_cast<std::size_t>(internal_[k])] = focus[k];
   key_drives();
   if (week == 0) synthesise_pipeline(false);
@@ -290,8 +294,7 @@ void Replication::add_arrivals(int a, int week, double project_rate, double dig_
   if (mode_ == Mode::mean_field) {
     // Expected arrivals: one pseudo-deal holding the expected count and value.
     if (due < m_.horizon_weeks && project_rate + dig_rate > 0.0)
-      pipeline_.add(due, {project_rate * d_bar + dig_rate * d_bar * p.dig_deal_fraction, project_rate + dig_rate, 0.0,
-                          0.0, a});
+      pipeline_.add(due, {deals::expected_value(p, d_bar, project_rate, dig_rate), project_rate + dig_rate, 0.0, 0.0, a});
     return;
   }
   // Time-changed Poisson processes: each residual is the distance to the
@@ -314,20 +317,20 @@ int Replication::draw_arrivals(int a, int week) {
   const double d_bar = m_.mean_deal[a];
   const int due = week + L_;
   int seen = 0;
-  auto arrive = [&](double scale) {
-    const pipeline::Deal d{d_bar * scale * pipeline::size_factor(p, size_stream_[a].normal()), 1.0,
+  auto arrive = [&](bool dug) {
+    const pipeline::Deal d{deals::deal_size(p, d_bar, dug, size_stream_[a].normal()), 1.0,
                            decision_stream_[a].uniform(), decision_stream_[a].uniform(), a};
     ++seen;
     if (due < m_.horizon_weeks) pipeline_.add(due, d);
   };
   double& rp = residual_projects_[a];
   while (rp <= 0.0) {
-    arrive(1.0);
+    arrive(false);
     rp += project_stream_[a].exponential();
   }
   double& rd = residual_dig_[a];
   while (rd <= 0.0) {
-    arrive(p.dig_deal_fraction);
+    arrive(true);
     rd += dig_stream_[a].exponential();
   }
   return seen;
@@ -344,10 +347,10 @@ void Replication::synthesise_pipeline(bool projects) {
     if (m_.has_listed_pipeline[a]) continue;
     double lam = 0.0, mu = 0.0;
     if (projects) {
-      const double nu = pipeline::discovery(p, coverage_[a], intimacy_index_[a]);
-      lam = pipeline::project_rate(m_.wallet[a], 1.0, nu, m_.mean_deal[a]);
+      const double nu = deals::discovery(p, coverage_[a], intimacy_index_[a]);
+      lam = deals::project_rate(m_.wallet[a], 1.0, nu, m_.mean_deal[a]);
     } else {
-      mu = pipeline::dig_rate(p, m_.wallet[a], m_.mean_deal[a], r_visits_[a], coverage_[a]);
+      mu = deals::dig_rate(p, m_.wallet[a], m_.mean_deal[a], r_visits_[a], coverage_[a]);
     }
     for (int w = -L_; w < 0; ++w) add_arrivals(a, w, lam, mu);
   }
@@ -368,14 +371,14 @@ void Replication::draw_exogenous(int t) {
 
 // §3.1 fit and wallet, §3.2 the week's events, §3.3 broad and organisational
 // layers (from C and O at the start of the step), for every account: one
-// branch-free loop. kAtMostTwoEvents: no account holds more than two events
-// of a kind in a week (the usual case), so the powers need no loop.
-template <bool kAtMostTwoEvents>
+// branch-free loop. kEvents: mean field's expected counts, or Monte Carlo's
+// whole counts from the event clocks; at_most_two: no account can hold more
+// than two events of a kind in a week (the usual case), so the powers need no loop.
+template <org_layer::Events kEvents>
 CATHEDRAL_VECTOR_CLONES
 void Replication::account_pass(int t) {
   const Params p = m_.params;  // a local copy: no aliasing with the arrays below
   const int A = m_.n_accounts;
-  const double u = static_cast<double>(t % 52);
   const bool grow = t >= 1;
   double* __restrict fit = fit_.data();
   double* __restrict wallet = wallet_.data();
@@ -385,6 +388,8 @@ void Replication::account_pass(int t) {
   double* __restrict org_start = org_start_.data();
   double* __restrict n_bm_out = n_benchmarking_.data();
   double* __restrict n_ev_out = n_exec_visits_.data();
+  double* __restrict bm_clock = benchmarking_clock_.data();
+  double* __restrict ev_clock = exec_visit_clock_.data();
   const double* __restrict fit_target = fit_target_.data();
   const double* __restrict eps = fit_eps_.data();
   const double* __restrict wallet_growth = m_.wallet_growth.data();
@@ -400,15 +405,25 @@ void Replication::account_pass(int t) {
     fit[a] = F;
     const double factor = market::wallet_weekly_factor(p, wallet_growth[a], F);
     wallet[a] = grow ? wallet[a] * factor : wallet[a];  // W_0 is the scenario's wallet
-    const double n_bm = org_layer::events_in_week(u, bm_rate[a]);
-    const double n_ev = org_layer::events_in_week(u, ev_rate[a]);
+    double n_bm, n_ev;
+    if constexpr (kEvents == org_layer::Events::expected) {
+      n_bm = events::expected(bm_rate[a]);
+      n_ev = events::expected(ev_rate[a]);
+    } else {
+      const double bm_next = events::advance_clock(bm_clock[a], bm_rate[a]);
+      const double ev_next = events::advance_clock(ev_clock[a], ev_rate[a]);
+      n_bm = events::held(bm_clock[a], bm_next);
+      n_ev = events::held(ev_clock[a], ev_next);
+      bm_clock[a] = bm_next;
+      ev_clock[a] = ev_next;
+    }
     n_bm_out[a] = n_bm;
     n_ev_out[a] = n_ev;
     const double C0 = coverage[a], O0 = org[a];
     org_start[a] = O0;
     coverage[a] = broad_layer::coverage_step(p, C0, r_visits[a]);
     satisfaction[a] = broad_layer::satisfaction_step(p, satisfaction[a], C0, r_service[a]);
-    org[a] = org_layer::step<kAtMostTwoEvents>(p, O0, C0, centre[a], F, capability[a], n_bm, n_ev);
+    org[a] = org_layer::step<kEvents>(p, O0, C0, centre[a], F, capability[a], n_bm, n_ev);
   }
 }
 
@@ -433,9 +448,9 @@ void Replication::turnover_pass(int t) {
   if constexpr (kMeanField) {
     const double keep = 1.0 - p_turnover_;
     for (std::size_t k = 0; k < n; ++k) {
-      const key_layer::ContactState s = successor(static_cast<int>(k));
-      I[k] = keep * I[k] + p_turnover_ * s.intimacy;
-      S[k] = keep * S[k] + p_turnover_ * s.support;
+      const key_layer::ContactState c = key_layer::mix_successor({I[k], S[k]}, successor(static_cast<int>(k)), p_turnover_, keep);
+      I[k] = c.intimacy;
+      S[k] = c.support;
     }
   } else {
     // contacts are independent here: the order within the week does not matter
@@ -474,8 +489,8 @@ void Replication::index_pass(int a, double& K_out, double& Ibar_out, std::int32_
     const GridCuts g = m_.grid;
     std::uint64_t low = 0, medium = 0, high = 0;
     for (int k = k0; k < k1; ++k) {
-      K += weight[k] * S[k];
-      Ibar += weight[k] * I[k];
+      K += deals::index_term(weight[k], S[k]);
+      Ibar += deals::index_term(weight[k], I[k]);
       packed_grid::add_contact(g, I[k], S[k], ~std::uint64_t{0}, low, medium, high);
     }
     const std::size_t A = static_cast<std::size_t>(m_.n_accounts);
@@ -484,8 +499,8 @@ void Replication::index_pass(int a, double& K_out, double& Ibar_out, std::int32_
     packed[2 * A] += high;
   } else {
     for (int k = k0; k < k1; ++k) {
-      K += weight[k] * S[k];
-      Ibar += weight[k] * I[k];
+      K += deals::index_term(weight[k], S[k]);
+      Ibar += deals::index_term(weight[k], I[k]);
     }
     if (grid)
       for (int k = k0; k < k1; ++k) ++grid[cell_[k]];
@@ -516,8 +531,8 @@ void Replication::slot_index_pass(std::uint64_t* __restrict packed) {
       CATHEDRAL_INDEPENDENT_ITERATIONS
       for (std::size_t a = 0; a < A; ++a) {
         const std::size_t k = base + a;
-        K[a] += weight[k] * S[k];
-        Ibar[a] += weight[k] * I[k];
+        K[a] += deals::index_term(weight[k], S[k]);
+        Ibar[a] += deals::index_term(weight[k], I[k]);
         if constexpr (decltype(tally)::value)
           packed_grid::add_contact(g, I[k], S[k], real[k], packed[a], packed[A + a], packed[2 * A + a]);
       }
@@ -572,8 +587,8 @@ void Replication::key_index_pass(bool indices, bool tally) {
         I[k] = c.intimacy;
         S[k] = c.support;
         if constexpr (decltype(with_indices)::value) {
-          K[a] += weight[k] * c.support;
-          Ibar[a] += weight[k] * c.intimacy;
+          K[a] += deals::index_term(weight[k], c.support);
+          Ibar[a] += deals::index_term(weight[k], c.intimacy);
         }
         if constexpr (decltype(with_tally)::value)
           packed_grid::add_contact(g, c.intimacy, c.support, real[k], low[a], medium[a], high[a]);
@@ -630,8 +645,8 @@ void Replication::reindex(int a, bool tally) {
   std::uint64_t words[3] = {0, 0, 0};
   for (int j = 0; j < slots_; ++j) {
     const std::size_t k = static_cast<std::size_t>(j) * A + static_cast<std::size_t>(a);
-    K += weight_[k] * support_[k];
-    Ibar += weight_[k] * intimacy_[k];
+    K += deals::index_term(weight_[k], support_[k]);
+    Ibar += deals::index_term(weight_[k], intimacy_[k]);
     if (tally) packed_grid::add_contact(g, intimacy_[k], support_[k], real_[k], words[0], words[1], words[2]);
   }
   support_index_[static_cast<std::size_t>(a)] = K;
@@ -683,7 +698,7 @@ void Replication::agreement_pass() {
   const double* __restrict F = fit_.data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (std::size_t a = 0; a < A; ++a)
-    signed_now[a] = org_layer::agreement_step(p, left[a], pursue[a] != 0.0, O[a], F[a]) ? 1.0 : 0.0;
+    signed_now[a] = agreements::step(p, left[a], pursue[a] != 0.0, O[a], F[a]) ? 1.0 : 0.0;
 }
 
 // §3.6 arrival rates of the week. Monte Carlo: the arrival processes' residuals
@@ -707,8 +722,8 @@ void Replication::rate_pass(double M) {
   double* __restrict to_dig = kMeanField ? dig_rate_.data() : residual_dig_.data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (int a = 0; a < A; ++a) {
-    const double lam = pipeline::project_rate(W[a], M, pipeline::discovery(p, C[a], Ibar[a]), mean_deal[a]);
-    const double mu = pipeline::dig_rate(p, W[a], mean_deal[a], r_visits[a], C[a]);
+    const double lam = deals::project_rate(W[a], M, deals::discovery(p, C[a], Ibar[a]), mean_deal[a]);
+    const double mu = deals::dig_rate(p, W[a], mean_deal[a], r_visits[a], C[a]);
     for (int f = 0; f < 6; ++f) deal_flows[f * A + a] = 0.0;
     if constexpr (kMeanField) {
       to_project[a] = lam;
@@ -798,8 +813,7 @@ void Replication::first_arrival_math(int n) {
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (int i = 0; i < n; ++i) {
     const int a = list[i];
-    const double scale = residual_projects[a] <= 0.0 ? 1.0 : p.dig_deal_fraction;
-    value[i] = mean_deal[a] * scale * pipeline::size_factor(p, z[i]);
+    value[i] = deals::deal_size(p, mean_deal[a], !(residual_projects[a] <= 0.0), z[i]);
     wait[i] = -elementary::log(wait[i]);
   }
 }
@@ -824,26 +838,14 @@ void Replication::decisions(int t) {
   decision_terms();
   for (const pipeline::Deal& d : due) {
     const int a = d.account;
-    const double p_win = p_win_[a], margin = margin_[a], p_circle = p_circle_[a];
+    const deals::Terms terms{p_win_[a], margin_[a], p_circle_[a]};
     decided[a] += d.count;
-    if constexpr (kMeanField) {
-      const double tender = (1.0 - p_circle) * p_win;
-      wins[a] += d.count * (p_circle + tender);
-      direct[a] += d.count * p_circle;
-      revenue[a] += d.value * (p_circle + tender);
-      gp[a] += d.value * (p_circle * (margin + p.agreement_premium) + tender * margin);
-    } else {
-      if (d.u_award < p_circle) {  // circled: won without a tender
-        wins[a] += 1.0;
-        direct[a] += 1.0;
-        revenue[a] += d.value;
-        gp[a] += d.value * (margin + p.agreement_premium);
-      } else if (d.u_win < p_win) {
-        wins[a] += 1.0;
-        revenue[a] += d.value;
-        gp[a] += d.value * margin;
-      }
-    }
+    const deals::Booking b = kMeanField ? deals::book_expected(p, terms, d.value, d.count)
+                                        : deals::book(p, terms, d.value, d.u_award, d.u_win);
+    wins[a] += b.wins;
+    direct[a] += b.direct_awards;
+    revenue[a] += b.revenue;
+    gp[a] += b.gross_profit;
   }
   pipeline_.close(t);
 }
@@ -871,12 +873,11 @@ void Replication::decision_terms() {
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (int i = 0; i < n; ++i) {
     const int a = list[i];
-    const double C = coverage[a], K = support[a];
-    const pipeline::Indices idx{K, intimacy[a], pipeline::tech_lead(p, C, centre[a] != 0.0),
-                                pipeline::discovery(p, C, intimacy[a])};
-    p_win[i] = pipeline::win_probability(p, idx, org[a], fit[a], satisfaction[a], competitor[a]);
-    margin[i] = pipeline::margin(p, idx.tech_lead);
-    p_circle[i] = (agreement_left[a] > 0.0 && K >= 0.0) ? p.agreement_circled : 0.0;
+    const deals::Terms terms = deals::decision_terms(p, coverage[a], centre[a] != 0.0, support[a], intimacy[a], org[a],
+                                                     fit[a], satisfaction[a], competitor[a], agreement_left[a]);
+    p_win[i] = terms.p_win;
+    margin[i] = terms.margin;
+    p_circle[i] = terms.p_circle;
   }
   for (int i = 0; i < n; ++i) {
     const int a = list[i];
@@ -993,10 +994,12 @@ void Replication::step(int t, const RecordTargets& out) {
   }
   if constexpr (!kMeanField) draw_exogenous(t);
   // §3.1–§3.3 per account; the key layer per contact; §3.4 turnover
-  if (max_events_per_week_ <= 2.0)
-    account_pass<true>(t);
+  if constexpr (kMeanField)
+    account_pass<org_layer::Events::expected>(t);
+  else if (at_most_two_events_)
+    account_pass<org_layer::Events::at_most_two>(t);
   else
-    account_pass<false>(t);
+    account_pass<org_layer::Events::whole>(t);
   // Monte Carlo, slot-major: key layer, indices and tallies in one sweep, then
   // departures and the accounts they touch; otherwise pass after pass.
   const bool fused = !kMeanField && slot_major_;

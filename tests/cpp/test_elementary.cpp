@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "cathedral/elementary.hpp"
-#include "cathedral/key_layer.hpp"
-#include "cathedral/market.hpp"
+#include "cathedral/model/key_layer.hpp"
+#include "cathedral/model/market.hpp"
 #include "cathedral/replication.hpp"
 #include "cathedral/random.hpp"
 #include "cathedral/simd.hpp"

@@ -7,13 +7,15 @@
 #include <cstdint>
 #include <limits>
 
-#include "cathedral/accounting.hpp"
-#include "cathedral/broad_layer.hpp"
-#include "cathedral/key_layer.hpp"
-#include "cathedral/market.hpp"
-#include "cathedral/org_layer.hpp"
+#include "cathedral/model/accounting.hpp"
+#include "cathedral/model/broad_layer.hpp"
+#include "cathedral/model/key_layer.hpp"
+#include "cathedral/model/market.hpp"
+#include "cathedral/model/agreements.hpp"
+#include "cathedral/model/events.hpp"
+#include "cathedral/model/org_layer.hpp"
 #include "cathedral/params.hpp"
-#include "cathedral/response.hpp"
+#include "cathedral/model/units.hpp"
 #include "cathedral/scenario.hpp"
 
 namespace cathedral {
@@ -293,13 +295,19 @@ TEST(OrgLayer, SteadyStateFromCoverageAndCentre) {
 
 // ------------------------------------------------------------- §3.2 ------
 
+// Events held in weeks [from_week, to_week) at a constant rate, by the event clock.
 int events_in(int from_week, int to_week, double rate) {
+  double clock = 0.0;
   int n = 0;
-  for (int t = from_week; t < to_week; ++t) n += org_layer::events_this_week(t, rate);
+  for (int t = 0; t < to_week; ++t) {
+    const double next = events::advance_clock(clock, rate);
+    if (t >= from_week) n += static_cast<int>(events::held(clock, next));
+    clock = next;
+  }
   return n;
 }
 
-TEST(Events, IntegerRatesSumToTheRatePerYear) {
+TEST(Events, IntegerRatesGiveTheRateInEveryYear) {
   for (double rate : {0.0, 1.0, 2.0, 3.0, 12.0, 52.0, 104.0}) {
     EXPECT_EQ(events_in(0, 52, rate), static_cast<int>(rate)) << rate;
     EXPECT_EQ(events_in(52, 104, rate), static_cast<int>(rate)) << rate;
@@ -307,26 +315,70 @@ TEST(Events, IntegerRatesSumToTheRatePerYear) {
   }
 }
 
-TEST(Events, WeeksOfTheEvents) {
-  // rate 2: ⌊(u+1)·2/52⌋ − ⌊u·2/52⌋ = 1 at u = 25 (26·2/52 = 1) and u = 51
-  for (int t = 0; t < 104; ++t) {
-    const int u = t % 52;
-    EXPECT_EQ(org_layer::events_this_week(t, 2.0), (u == 25 || u == 51) ? 1 : 0) << t;
-    EXPECT_EQ(org_layer::events_this_week(t, 52.0), 1) << t;
-    EXPECT_EQ(org_layer::events_this_week(t, 104.0), 2) << t;
+TEST(Events, IntegerRatesHoldTheirEventsInTheVersion1Weeks) {
+  // an integer rate b: c_t = (t+1)·b exactly, so the week's count is
+  // ⌊(u+1)·b/52⌋ − ⌊u·b/52⌋ with u = t mod 52, as in version 1
+  for (double rate : {1.0, 2.0, 3.0, 7.0, 52.0, 104.0}) {
+    double clock = 0.0;
+    for (int t = 0; t < 156; ++t) {
+      const double next = events::advance_clock(clock, rate);
+      const int u = t % 52;
+      EXPECT_EQ(events::held(clock, next), std::floor((u + 1) * rate / 52.0) - std::floor(u * rate / 52.0)) << rate << " " << t;
+      EXPECT_EQ(next, (t + 1) * rate);
+      clock = next;
+    }
   }
-  // rate 1.5: (u+1)·1.5/52 reaches 1 at u + 1 = 34.67, i.e. u = 34 only
-  for (int t = 0; t < 52; ++t) EXPECT_EQ(org_layer::events_this_week(t, 1.5), t == 34 ? 1 : 0) << t;
+  // rate 2: one at u = 25 (26·2/52 = 1) and one at u = 51
+  for (int t = 0; t < 104; ++t) EXPECT_EQ(events_in(t, t + 1, 2.0), (t % 52 == 25 || t % 52 == 51) ? 1 : 0) << t;
 }
 
-TEST(Events, NonIntegerRatesFollowTheFloorPerYear) {
-  // With u = t mod 52 the counts telescope within a year to ⌊52·b/52⌋ − ⌊0⌋ = ⌊b⌋:
-  // 1.5 a year gives 1 in each year, 2 over two years (docs/model.md §3.2).
+TEST(Events, NonIntegerRatesGiveTheirRateOnAverage) {
+  // the clock runs across years: 1.5 a year gives 1, then 2 in the next year, 3 in two years
   EXPECT_EQ(events_in(0, 52, 1.5), 1);
-  EXPECT_EQ(events_in(0, 104, 1.5), 2);
-  EXPECT_EQ(events_in(0, 52, 7.3), 7);
+  EXPECT_EQ(events_in(52, 104, 1.5), 2);
+  EXPECT_EQ(events_in(0, 104, 1.5), 3);
   EXPECT_EQ(events_in(0, 52, 0.9), 0);
-  EXPECT_EQ(events_in(0, 52, 2.999), 2);
+  EXPECT_EQ(events_in(0, 104, 0.9), 1);   // 0.9·104/52 = 1.8
+  EXPECT_EQ(events_in(0, 520, 0.83), 8);  // ⌊8.3⌋ over ten years
+  for (double rate : {0.3, 0.83, 1.7, 2.999, 7.3}) {
+    const int years = 40;
+    const int n = events_in(0, 52 * years, rate);
+    EXPECT_LE(std::abs(n - rate * years), 1.0) << rate;  // never more than one event from b a year
+  }
+}
+
+TEST(Events, AWeekHoldsAtMostTwoEventsAtRatesUpTo52) {
+  for (double rate : {0.5, 13.7, 51.999, 52.0}) {
+    ASSERT_TRUE(events::at_most_two(rate));
+    double clock = 0.0;
+    for (int t = 0; t < 520; ++t) {
+      const double next = events::advance_clock(clock, rate);
+      EXPECT_LE(events::held(clock, next), 2.0) << rate << " " << t;
+      clock = next;
+    }
+  }
+  EXPECT_FALSE(events::at_most_two(52.5));
+}
+
+TEST(Events, MeanFieldUsesTheExpectedCount) {
+  EXPECT_EQ(events::expected(0.0), 0.0);
+  EXPECT_EQ(events::expected(2.6), 2.6 / 52.0);
+  // the org jump with a fractional count: (1 − jump·F·m)^(b/52)
+  const Params p;
+  const double O = org_layer::step<org_layer::Events::expected>(p, 0.2, 0.0, 0.0, 0.5, 1.0, 2.6 / 52.0, 0.0);
+  const double drift = 0.2 - 0.005 * 0.2;
+  EXPECT_NEAR(O, 1.0 - (1.0 - drift) * std::pow(1.0 - 0.12 * 0.5, 0.05), 1e-15);
+  // 52 weeks of the expected count compound to one whole event's jump (no drift: decay 0)
+  Params q;
+  q.org_decay = 0.0;
+  double x = 0.2;
+  for (int t = 0; t < 52; ++t) x = org_layer::step<org_layer::Events::expected>(q, x, 0.0, 0.0, 0.5, 1.0, 1.0 / 52.0, 0.0);
+  EXPECT_NEAR(x, 1.0 - 0.8 * (1.0 - 0.06), 1e-13);
+  // a jump of 1 (keep 0): any event closes the gap; none leaves it
+  Params r;
+  r.benchmarking_jump = 1.0;
+  EXPECT_EQ(org_layer::step<org_layer::Events::expected>(r, 0.2, 0.0, 0.0, 1.0, 1.0, 0.01, 0.0), 1.0);
+  EXPECT_EQ(org_layer::step<org_layer::Events::expected>(r, 0.2, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0), org_layer::step(r, 0.2, 0.0, 0.0, 1.0, 1.0, 0, 0));
 }
 
 // ------------------------------------------------------------- §3.5 ------
@@ -334,16 +386,16 @@ TEST(Events, NonIntegerRatesFollowTheFloorPerYear) {
 TEST(Agreement, RunningAgreementCountsDown) {
   const Params p;
   double left = 3;
-  EXPECT_FALSE(org_layer::agreement_step(p, left, true, 0.9, 0.9));  // one runs: no signing
+  EXPECT_FALSE(agreements::step(p, left, true, 0.9, 0.9));  // one runs: no signing
   EXPECT_EQ(left, 2);
-  EXPECT_FALSE(org_layer::agreement_step(p, left, false, 0.0, 0.0));
+  EXPECT_FALSE(agreements::step(p, left, false, 0.0, 0.0));
   EXPECT_EQ(left, 1);
 }
 
 TEST(Agreement, SignsWhenTheLastWeekEnds) {
   const Params p;
   double left = 1;  // loses its last week, then none runs: renewal possible this week
-  EXPECT_TRUE(org_layer::agreement_step(p, left, true, 0.5, 0.6));
+  EXPECT_TRUE(agreements::step(p, left, true, 0.5, 0.6));
   EXPECT_EQ(left, 104);
 }
 
@@ -351,19 +403,19 @@ TEST(Agreement, NeedsPursueOrgAndFit) {
   Params p;
   p.agreement_weeks = 26;
   double left = 0;
-  EXPECT_FALSE(org_layer::agreement_step(p, left, false, 0.9, 0.9));  // not pursued
+  EXPECT_FALSE(agreements::step(p, left, false, 0.9, 0.9));  // not pursued
   EXPECT_EQ(left, 0);
-  EXPECT_FALSE(org_layer::agreement_step(p, left, true, std::nextafter(0.5, 0.0), 0.9));  // O < min
+  EXPECT_FALSE(agreements::step(p, left, true, std::nextafter(0.5, 0.0), 0.9));  // O < min
   EXPECT_EQ(left, 0);
-  EXPECT_FALSE(org_layer::agreement_step(p, left, true, 0.9, std::nextafter(0.6, 0.0)));  // F < min
+  EXPECT_FALSE(agreements::step(p, left, true, 0.9, std::nextafter(0.6, 0.0)));  // F < min
   EXPECT_EQ(left, 0);
-  EXPECT_TRUE(org_layer::agreement_step(p, left, true, 0.5, 0.6));  // thresholds are ≥
+  EXPECT_TRUE(agreements::step(p, left, true, 0.5, 0.6));  // thresholds are ≥
   EXPECT_EQ(left, 26);
   // custom thresholds
   p.agreement_min_org = 0.2;
   p.agreement_min_fit = 0.1;
   left = 0;
-  EXPECT_TRUE(org_layer::agreement_step(p, left, true, 0.2, 0.1));
+  EXPECT_TRUE(agreements::step(p, left, true, 0.2, 0.1));
   EXPECT_EQ(left, 26);
 }
 
@@ -372,7 +424,7 @@ TEST(Agreement, FullCycleRenews) {
   p.agreement_weeks = 4;
   double left = 0;
   int signings = 0;
-  for (int t = 0; t < 12; ++t) signings += org_layer::agreement_step(p, left, true, 0.9, 0.9) ? 1 : 0;
+  for (int t = 0; t < 12; ++t) signings += agreements::step(p, left, true, 0.9, 0.9) ? 1 : 0;
   // signed in weeks 0, 4, 8: each runs 4 weeks (4, 3, 2, 1 left at the ends of its weeks)
   EXPECT_EQ(signings, 3);
   EXPECT_EQ(left, 1);

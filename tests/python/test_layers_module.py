@@ -48,5 +48,21 @@ def test_successor_and_events(scenario):
     I, S = layers.successor(scenario, -0.5, 0.4, 0.5)
     assert I == pytest.approx(p["successor_intimacy_base"] + p["successor_intimacy_from_coverage"] * 0.4)
     assert S == pytest.approx(-0.5 + p["successor_support_from_org"] * 0.5 * 1.5)
-    assert layers.events_this_week(np.arange(52), 3.0).sum() == 3
-    assert layers.events_this_week(np.arange(104), 0.0).sum() == 0
+    assert layers.events_per_week(np.full(52, 3.0)).sum() == 3
+    assert layers.events_per_week(np.zeros(104)).sum() == 0
+    # version 2: the clock runs across years, so 0.83 a year gives 0.83 a year on average
+    n = layers.events_per_week(np.full((520, 2), [0.83, 1.5]))
+    assert n.sum(axis=0).tolist() == [8.0, 15.0]
+    assert set(np.unique(n)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(layers.events_per_week(np.full(4, 2.6), mode="mean_field"), np.full(4, 0.05))
+
+
+def test_org_step_mean_field_uses_fractional_counts(scenario):
+    p = scenario.to_dict()["params"]
+    O, C, F, m = 0.2, 0.3, 0.8, 0.9
+    drift = O + p["org_from_coverage"] * C * (1 - O) - p["org_decay"] * O
+    n_bm, n_ev = 2.0 / 52, 3.0 / 52
+    expected = 1 - (1 - drift) * (1 - p["benchmarking_jump"] * F * m) ** n_bm * (1 - p["exec_visit_jump"] * F * m) ** n_ev
+    assert layers.org_step(scenario, O, C, 0.0, F, m, n_bm, n_ev, mode="mean_field") == pytest.approx(expected, abs=1e-14)
+    with pytest.raises(ValueError, match="mode"):
+        layers.org_step(scenario, O, C, 0.0, F, m, 1, 1, mode="mean")

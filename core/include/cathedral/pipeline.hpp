@@ -1,12 +1,10 @@
-// Opportunities and decisions (docs/model.md §3.6).
+// The open deals of a replication (docs/model.md §3.6), the kernel's data
+// structure; the rules for deals are in model/deals.hpp.
 #pragma once
 
 #include <span>
 #include <vector>
 
-#include "cathedral/elementary.hpp"
-#include "cathedral/params.hpp"
-#include "cathedral/response.hpp"
 
 namespace cathedral::pipeline {
 
@@ -21,50 +19,6 @@ struct Deal {
   double u_win;    // tender draw
   int account;     // index of the account
 };
-
-// The account's indices of the week.
-struct Indices {
-  double support;        // K = Σ w_k S_k
-  double intimacy;       // Ī = Σ w_k I_k
-  double tech_lead;      // T
-  double discovery;      // ν
-};
-
-inline double tech_lead(const Params& p, double C, bool jic) {
-  const double T = p.tech_from_coverage * C + p.tech_from_jic * (jic ? 1.0 : 0.0);
-  return T < 1.0 ? T : 1.0;
-}
-
-inline double discovery(const Params& p, double C, double intimacy) {
-  return p.discovery_base +
-         (1.0 - p.discovery_base) * (1.0 - (1.0 - C) * (1.0 - p.discovery_from_intimacy * intimacy));
-}
-
-// Seen project arrivals per week: W · M · ν / (52 · d̄).
-inline double project_rate(double W, double M, double nu, double mean_deal) {
-  return W * M * nu / (52.0 * mean_deal);
-}
-
-// Dug deals per week: dig_wallet_share · W / (52 · dig_deal_fraction · d̄) · r_b · C.
-inline double dig_rate(const Params& p, double W, double mean_deal, double r_visits, double C) {
-  return p.dig_wallet_share * W / (52.0 * p.dig_deal_fraction * mean_deal) * r_visits * C;
-}
-
-// Tender win probability.
-inline double win_probability(const Params& p, const Indices& x, double O, double F, double Q,
-                              double competitor) {
-  return logistic(p.win_intercept + p.win_support * x.support + p.win_tech * x.tech_lead +
-                  p.win_org * O + p.win_fit * (F - 0.5) + p.win_satisfaction * (Q - 0.5) -
-                  p.win_competitor * competitor);
-}
-
-inline double margin(const Params& p, double T) { return p.base_margin + p.tech_premium * T; }
-
-// Deal size multiplier: LogNormal(−σ²/2, σ) from a standard normal draw (mean 1).
-inline double size_factor(const Params& p, double z) {
-  const double s = p.deal_size_sigma;
-  return elementary::exp(-0.5 * s * s + s * z);
-}
 
 // The open deals of all accounts of a replication, by decision week: every
 // deal waits in the list of its week, in the order it was seen. Deciding a

@@ -1,7 +1,7 @@
 // The state of one replication and its weekly step (docs/model.md §3), in the
-// order of §3.1–§3.7. The equations themselves live in market.hpp,
-// key_layer.hpp, broad_layer.hpp, org_layer.hpp and pipeline.hpp; this file
-// wires them together over arrays of accounts and contacts.
+// order of §3.1–§3.7. The equations themselves live in the model layer
+// (cathedral/model/); this file wires them together over arrays of accounts
+// and contacts.
 #pragma once
 
 #include <array>
@@ -11,6 +11,7 @@
 
 #include "cathedral/metrics.hpp"
 #include "cathedral/model.hpp"
+#include "cathedral/model/org_layer.hpp"
 #include "cathedral/pipeline.hpp"
 #include "cathedral/policy.hpp"
 #include "cathedral/random.hpp"
@@ -92,7 +93,7 @@ class Replication {
   template <bool kMeanField>
   void step(int week, const RecordTargets& out);
   void draw_exogenous(int week);
-  template <bool kAtMostTwoEvents>
+  template <org_layer::Events kEvents>
   void account_pass(int week);
   void key_pass();
   void key_drives();
@@ -166,6 +167,7 @@ class Replication {
   std::vector<double> intimacy_loss_;      // the key layer's intimacy loss from it (key_layer.hpp)
   std::vector<double> contact_loss_;       // the same, per contact (account-major layout)
   std::vector<double> n_benchmarking_, n_exec_visits_;  // events held
+  std::vector<double> benchmarking_clock_, exec_visit_clock_;  // §3.2 event clocks, in rate-weeks
   std::vector<double> signed_;             // 1 where an agreement was signed
   std::vector<double> project_rate_, dig_rate_;  // mean field: the week's expected arrivals
   std::vector<int> decided_at_;            // the week of the cached decision terms below
@@ -201,7 +203,7 @@ class Replication {
   std::vector<double> r_visits_, r_service_, benchmarking_rate_, exec_visit_rate_, centre_, centre_opens_,
       fixed_spend_, fixed_hours_;
   std::vector<double> pursue_agreement_;  // 1 or 0
-  double max_events_per_week_ = 0.0;
+  bool at_most_two_events_ = true;  // no rate of the epoch can hold more than two events a week
   int epoch_week_ = 0;
 };
 

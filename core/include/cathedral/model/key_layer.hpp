@@ -1,12 +1,13 @@
-// Key relationships (docs/model.md §3.3 key layer, §3.4 turnover).
+// Key relationships (docs/model.md §3.3 key layer, §3.4 turnover, §7 mean-field mixing).
 //
 // One contact, one week. The response terms r_s = hill(s_k; social_half_hours,
 // social_shape) and r_v = hill(v_k; value_half_hours, value_shape) depend only
 // on the allocation, so the runner computes them once per decision epoch.
 #pragma once
 
+#include "cathedral/elementary.hpp"
 #include "cathedral/params.hpp"
-#include "cathedral/response.hpp"
+#include "cathedral/model/units.hpp"
 
 namespace cathedral::key_layer {
 
@@ -50,6 +51,15 @@ inline ContactState successor(const Params& p, double stance, double coverage, d
   const double I = p.successor_intimacy_base + p.successor_intimacy_from_coverage * coverage;
   const double S = stance + p.successor_support_from_org * org * (1.0 - stance);
   return {clip(I, 0.0, 1.0), clip(S, -1.0, 1.0)};
+}
+
+// §3.4: the weekly probability that a contact leaves, 1 − exp(−turnover_per_year/52).
+inline double turnover_probability(const Params& p) { return 1.0 - elementary::exp(-p.turnover_per_year / 52.0); }
+
+// §7 mean field: turnover mixed in at its rate, x ← (1 − p)·x + p·x_successor,
+// for I and S; `keep` is 1 − p.
+inline ContactState mix_successor(ContactState c, ContactState successor, double p_leave, double keep) {
+  return {keep * c.intimacy + p_leave * successor.intimacy, keep * c.support + p_leave * successor.support};
 }
 
 }  // namespace cathedral::key_layer

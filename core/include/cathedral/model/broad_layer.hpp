@@ -6,7 +6,7 @@
 #pragma once
 
 #include "cathedral/params.hpp"
-#include "cathedral/response.hpp"
+#include "cathedral/model/units.hpp"
 
 namespace cathedral::broad_layer {
 

@@ -3,7 +3,7 @@
 
 #include "cathedral/elementary.hpp"
 #include "cathedral/params.hpp"
-#include "cathedral/response.hpp"
+#include "cathedral/model/units.hpp"
 
 namespace cathedral::market {
 
