@@ -45,6 +45,23 @@ void bind_layers(py::module_& m) {
       },
       py::arg("scenario"), py::arg("stance"), py::arg("coverage"), py::arg("org"));
   m.def(
+      "turnover_probability", [](const Scenario& s) { return key_layer::turnover_probability(s.params); },
+      py::arg("scenario"));
+  m.def(
+      "mix_successor",
+      [](const Scenario& s, A I, A S, A I_successor, A S_successor) {
+        const double p_leave = key_layer::turnover_probability(s.params), keep = 1.0 - p_leave;
+        auto mix = [p_leave, keep](bool intimacy) {
+          return py::vectorize([p_leave, keep, intimacy](double i, double sp, double is, double ss) {
+            const key_layer::ContactState c = key_layer::mix_successor({i, sp}, {is, ss}, p_leave, keep);
+            return intimacy ? c.intimacy : c.support;
+          });
+        };
+        return py::make_tuple(mix(true)(I, S, I_successor, S_successor), mix(false)(I, S, I_successor, S_successor));
+      },
+      py::arg("scenario"), py::arg("intimacy"), py::arg("support"), py::arg("intimacy_successor"),
+      py::arg("support_successor"));
+  m.def(
       "visit_response",
       [](const Scenario& s, A visits, A staff) {
         const Params p = s.params;

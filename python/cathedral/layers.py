@@ -16,7 +16,8 @@ import numpy as np
 from . import _core
 
 __all__ = ["hill", "key_step", "successor", "social_response", "value_response", "visit_response",
-           "service_response", "coverage_step", "satisfaction_step", "org_step", "events_held", "events_per_week"]
+           "service_response", "coverage_step", "satisfaction_step", "org_step", "events_held", "events_per_week",
+           "turnover_probability", "mix_successor"]
 
 hill = _core.hill
 events_held = _core.events_held
@@ -32,6 +33,8 @@ def _with_scenario(fn):
 
 key_step = _with_scenario(_core.key_step)
 successor = _with_scenario(_core.successor)
+turnover_probability = _with_scenario(_core.turnover_probability)
+mix_successor = _with_scenario(_core.mix_successor)
 social_response = _with_scenario(_core.social_response)
 value_response = _with_scenario(_core.value_response)
 visit_response = _with_scenario(_core.visit_response)

@@ -66,3 +66,12 @@ def test_org_step_mean_field_uses_fractional_counts(scenario):
     assert layers.org_step(scenario, O, C, 0.0, F, m, n_bm, n_ev, mode="mean_field") == pytest.approx(expected, abs=1e-14)
     with pytest.raises(ValueError, match="mode"):
         layers.org_step(scenario, O, C, 0.0, F, m, 1, 1, mode="mean")
+
+
+def test_turnover_mixing_is_the_engines(scenario):
+    p = scenario.to_dict()["params"]
+    p_leave = layers.turnover_probability(scenario)
+    assert p_leave == pytest.approx(1 - np.exp(-p["turnover_per_year"] / 52), rel=1e-15)
+    I, S = layers.mix_successor(scenario, np.array([0.2, 0.9]), np.array([0.5, -0.5]), 0.1, 0.3)
+    np.testing.assert_allclose(I, (1 - p_leave) * np.array([0.2, 0.9]) + p_leave * 0.1, rtol=1e-15)
+    np.testing.assert_allclose(S, (1 - p_leave) * np.array([0.5, -0.5]) + p_leave * 0.3, rtol=1e-15)

@@ -26,7 +26,6 @@ override the replayed values where they exist.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -204,7 +203,6 @@ def replay(crm, as_of=None, weeks: int = 104, params: dict | None = None, scenar
     stance = con["stance"].to_numpy(dtype=float)
     I, S = np.zeros(K), stance.copy()
     C, Q, O = np.zeros(A), np.full(A, 0.5), np.zeros(A)
-    p_turn = 1.0 - math.exp(-p["turnover_per_year"] / 52.0)
     traj = {name: np.zeros((weeks, A)) for name in ("coverage", "satisfaction", "org")}
     traj["intimacy"], traj["support"] = np.zeros((weeks, K)), np.zeros((weeks, K))
     n_bm = eff["benchmarking"].astype(np.int32)
@@ -221,8 +219,7 @@ def replay(crm, as_of=None, weeks: int = 104, params: dict | None = None, scenar
         if K:
             I, S = layers.key_step(sc, I, S, stance, r_s[w], r_v[w], O0[acc_of])
             I_succ, S_succ = layers.successor(sc, stance, C[acc_of], O[acc_of])
-            I = (1.0 - p_turn) * I + p_turn * I_succ
-            S = (1.0 - p_turn) * S + p_turn * S_succ
+            I, S = layers.mix_successor(sc, I, S, I_succ, S_succ)
         Q = np.where(np.isnan(survey[w]), Q, survey[w])
         traj["coverage"][w], traj["satisfaction"][w], traj["org"][w] = C, Q, O
         traj["intimacy"][w], traj["support"][w] = I, S
