@@ -37,13 +37,15 @@ test-python: install
 
 test: test-cpp test-python
 
-# The C++ tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The C++ tests (and the conformance suite) under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
 	cmake -S . -B build/asan -DCATHEDRAL_SANITIZE=ON -DCATHEDRAL_BUILD_PYTHON=OFF -DCATHEDRAL_BUILD_BENCH=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build/asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build/asan/tests/cpp/cathedral_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build/asan/tests/conformance/cathedral_conformance
 
 # libFuzzer on the scenario loader (needs clang): FUZZ_SECONDS=60 make fuzz
 FUZZ_SECONDS ?= 60

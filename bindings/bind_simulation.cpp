@@ -14,6 +14,7 @@
 #include "cathedral/scenario.hpp"
 #include "json_convert.hpp"
 #include "policy_tree.hpp"
+#include "run_result.hpp"
 
 namespace py = pybind11;
 
@@ -28,13 +29,40 @@ py::array_t<T> to_numpy(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
   return py::array_t<T>(shape, owned->data(), free_when_done);
 }
 
+}  // namespace
+
 Mode parse_mode(const std::string& mode) {
   if (mode == "monte_carlo") return Mode::monte_carlo;
   if (mode == "mean_field") return Mode::mean_field;
   throw std::invalid_argument("mode: must be \"monte_carlo\" or \"mean_field\", got \"" + mode + "\"");
 }
 
-}  // namespace
+py::dict result_to_dict(RunResult&& r, const std::string& mode) {
+  const py::ssize_t R = r.replications, H = r.horizon_weeks, A = r.n_accounts, E = r.n_epochs;
+  const auto K = static_cast<py::ssize_t>(r.kpi_names.size());
+  py::dict out;
+  out["replications"] = r.replications;
+  out["seed"] = r.seed;
+  out["mode"] = mode;
+  out["horizon_weeks"] = r.horizon_weeks;
+  out["decision_interval_weeks"] = r.decision_interval_weeks;
+  out["kpi_names"] = r.kpi_names;
+  out["portfolio"] = to_numpy(std::move(r.portfolio), {R, H, kNumMetrics});
+  out["kpis"] = to_numpy(std::move(r.kpis), {R, K});
+  out["account_mean"] = to_numpy(std::move(r.account_mean), {A, kNumMetrics});
+  out["account_var"] = to_numpy(std::move(r.account_var), {A, kNumMetrics});
+  out["grid_mean"] = to_numpy(std::move(r.grid_mean), {H, A, 9});
+  out["tier_share"] = to_numpy(std::move(r.tier_share), {E, A, 5});
+  out["allocation_mean"] = to_numpy(std::move(r.allocation_mean), {E, A, kNumAllocFields});
+  out["scale"] = to_numpy(std::move(r.scale), {R, E});
+  out["binding"] = to_numpy(std::move(r.binding), {R, E});
+  out["infeasible"] = to_numpy(std::move(r.infeasible), {R, E});
+  py::dict traj;
+  for (std::size_t i = 0; i < r.trajectory_metrics.size(); ++i)
+    traj[py::str(kMetricNames[r.trajectory_metrics[i]])] = to_numpy(std::move(r.trajectories[i]), {R, H, A});
+  out["trajectories"] = traj;
+  return out;
+}
 
 void bind_simulation(py::module_& m) {
   m.def(
@@ -99,31 +127,7 @@ void bind_simulation(py::module_& m) {
           throw;
         }
         if (!progress.is_none()) progress(1.0);
-
-        const py::ssize_t R = r.replications, H = r.horizon_weeks, A = r.n_accounts, E = r.n_epochs;
-        const auto K = static_cast<py::ssize_t>(r.kpi_names.size());
-        py::dict out;
-        out["replications"] = r.replications;
-        out["seed"] = r.seed;
-        out["mode"] = mode;
-        out["horizon_weeks"] = r.horizon_weeks;
-        out["decision_interval_weeks"] = r.decision_interval_weeks;
-        out["kpi_names"] = r.kpi_names;
-        out["portfolio"] = to_numpy(std::move(r.portfolio), {R, H, kNumMetrics});
-        out["kpis"] = to_numpy(std::move(r.kpis), {R, K});
-        out["account_mean"] = to_numpy(std::move(r.account_mean), {A, kNumMetrics});
-        out["account_var"] = to_numpy(std::move(r.account_var), {A, kNumMetrics});
-        out["grid_mean"] = to_numpy(std::move(r.grid_mean), {H, A, 9});
-        out["tier_share"] = to_numpy(std::move(r.tier_share), {E, A, 5});
-        out["allocation_mean"] = to_numpy(std::move(r.allocation_mean), {E, A, kNumAllocFields});
-        out["scale"] = to_numpy(std::move(r.scale), {R, E});
-        out["binding"] = to_numpy(std::move(r.binding), {R, E});
-        out["infeasible"] = to_numpy(std::move(r.infeasible), {R, E});
-        py::dict traj;
-        for (std::size_t i = 0; i < r.trajectory_metrics.size(); ++i)
-          traj[py::str(kMetricNames[r.trajectory_metrics[i]])] = to_numpy(std::move(r.trajectories[i]), {R, H, A});
-        out["trajectories"] = traj;
-        return out;
+        return result_to_dict(std::move(r), mode);
       },
       py::arg("scenario"), py::arg("policy"), py::arg("replications"), py::arg("seed"), py::arg("mode"),
       py::arg("threads"), py::arg("keep"), py::arg("strict"), py::arg("progress"));

@@ -15,6 +15,7 @@
 #include "cathedral/model/events.hpp"
 #include "cathedral/model/market.hpp"
 #include "cathedral/model/org_layer.hpp"
+#include "cathedral/model/outputs.hpp"
 #include "cathedral/simd.hpp"
 
 namespace cathedral {
@@ -22,8 +23,9 @@ namespace cathedral {
 namespace {
 
 // Σ x[i] in a fixed order that vectorises: four interleaved partial sums
-// (lanes), combined pairwise, (l0 + l1) + (l2 + l3). The same order, hence
-// the same bits, on every machine. kArrays arrays at once: each lane's
+// (lanes), combined pairwise, (l0 + l1) + (l2 + l3): outputs::ordered_sum
+// (docs/model.md §10) in vector lanes. The same order, hence the same bits,
+// on every machine. kArrays arrays at once: each lane's
 // additions depend on the previous one, so independent sums side by side
 // keep the adder busy (one sum alone waits out every addition's latency).
 using f64x4 = double __attribute__((vector_size(4 * sizeof(double))));  // four lanes, added lane by lane
@@ -227,7 +229,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     social_hours_[a] = x[static_cast<int>(AllocField::social_hours)];
     value_hours_[a] = x[static_cast<int>(AllocField::value_hours)];
     const bool run_centre = x[static_cast<int>(AllocField::jic)] != 0.0;
-    centre_opens_[a] = run_centre && !jic_[a] ? 1.0 : 0.0;
+    centre_opens_[a] = org_layer::centre_opens(run_centre, jic_[a] != 0) ? 1.0 : 0.0;
     jic_[a] = run_centre;
     centre_[a] = run_centre ? 1.0 : 0.0;
     pursue_agreement_[a] = x[static_cast<int>(AllocField::pursue_agreement)] != 0.0 ? 1.0 : 0.0;
@@ -269,14 +271,19 @@ void Replication::key_drives() {
     }
   };
   // with the default shapes (1) the responses need no pow: a branch-free loop
+  // (hill with shape 1 is hill_unit_shape: the same bits)
   auto set_drives = [&](auto unit_shapes) {
-    auto response = [](double x, double half, double shape) {
-      if constexpr (decltype(unit_shapes)::value) return hill_unit_shape(x, half);
-      else return hill(x, half, shape);
-    };
     over_contacts([&](std::size_t k, std::size_t a) {
-      const double r_social = response(social[a] * focus[k], p.social_half_hours, p.social_shape);
-      const double r_value = response(value[a] * focus[k], p.value_half_hours, p.value_shape);
+      const double s_k = key_layer::contact_hours(social[a], focus[k]);
+      const double v_k = key_layer::contact_hours(value[a], focus[k]);
+      double r_social, r_value;
+      if constexpr (decltype(unit_shapes)::value) {
+        r_social = hill_unit_shape(s_k, p.social_half_hours);
+        r_value = hill_unit_shape(v_k, p.value_half_hours);
+      } else {
+        r_social = key_layer::social_response(p, s_k);
+        r_value = key_layer::value_response(p, v_k);
+      }
       drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
       drive_S[k] = key_layer::support_drive(p, r_value);
     });
@@ -293,8 +300,9 @@ void Replication::add_arrivals(int a, int week, double project_rate, double dig_
   const int due = week + L_;
   if (mode_ == Mode::mean_field) {
     // Expected arrivals: one pseudo-deal holding the expected count and value.
-    if (due < m_.horizon_weeks && project_rate + dig_rate > 0.0)
-      pipeline_.add(due, {deals::expected_value(p, d_bar, project_rate, dig_rate), project_rate + dig_rate, 0.0, 0.0, a});
+    const double count = deals::expected_count(project_rate, dig_rate);
+    if (due < m_.horizon_weeks && count > 0.0)
+      pipeline_.add(due, {deals::expected_value(p, d_bar, project_rate, dig_rate), count, 0.0, 0.0, a});
     return;
   }
   // Time-changed Poisson processes: each residual is the distance to the
@@ -379,7 +387,6 @@ CATHEDRAL_VECTOR_CLONES
 void Replication::account_pass(int t) {
   const Params p = m_.params;  // a local copy: no aliasing with the arrays below
   const int A = m_.n_accounts;
-  const bool grow = t >= 1;
   double* __restrict fit = fit_.data();
   double* __restrict wallet = wallet_.data();
   double* __restrict coverage = coverage_.data();
@@ -403,8 +410,7 @@ void Replication::account_pass(int t) {
   for (int a = 0; a < A; ++a) {
     const double F = market::fit_step(p, fit[a], fit_target[a], eps[a]);
     fit[a] = F;
-    const double factor = market::wallet_weekly_factor(p, wallet_growth[a], F);
-    wallet[a] = grow ? wallet[a] * factor : wallet[a];  // W_0 is the scenario's wallet
+    wallet[a] = market::wallet_step(p, wallet[a], wallet_growth[a], F, t);  // W_0 is the scenario's wallet
     double n_bm, n_ev;
     if constexpr (kEvents == org_layer::Events::expected) {
       n_bm = events::expected(bm_rate[a]);
@@ -446,9 +452,8 @@ void Replication::turnover_pass(int t) {
     mark_changed(account[k], t);
   };
   if constexpr (kMeanField) {
-    const double keep = 1.0 - p_turnover_;
     for (std::size_t k = 0; k < n; ++k) {
-      const key_layer::ContactState c = key_layer::mix_successor({I[k], S[k]}, successor(static_cast<int>(k)), p_turnover_, keep);
+      const key_layer::ContactState c = key_layer::mix_successor({I[k], S[k]}, successor(static_cast<int>(k)), p_turnover_);
       I[k] = c.intimacy;
       S[k] = c.support;
     }
@@ -743,7 +748,7 @@ void Replication::arrivals(int t) {
   double* seen = flow(metric::seen_deals);
   if constexpr (kMeanField) {
     for (int a = 0; a < A; ++a) {
-      seen[a] = project_rate_[a] + dig_rate_[a];
+      seen[a] = deals::expected_count(project_rate_[a], dig_rate_[a]);
       add_arrivals(a, t, project_rate_[a], dig_rate_[a]);
     }
   } else {
@@ -913,7 +918,7 @@ void Replication::accounting_pass(int t) {
     flows[metric::spend * A + a] = w.spend;
     flows[metric::hours * A + a] = w.hours;
     flows[metric::exec_days * A + a] = w.exec_days;
-    flows[metric::contribution * A + a] = gp - w.spend;
+    flows[metric::contribution * A + a] = accounting::contribution(gp, w.spend);
   }
   // Gross profit is collected payment_delay_weeks later, from a ring over
   // weeks: this week's slot, and the slot paid in D weeks (D = 0: the same).
@@ -923,7 +928,7 @@ void Replication::accounting_pass(int t) {
     due_pay[a] += flows[metric::gross_profit * A + a];
     const double collected = due_now[a];
     due_now[a] = 0.0;
-    flows[metric::cash_flow * A + a] = collected - flows[metric::spend * A + a];
+    flows[metric::cash_flow * A + a] = accounting::cash_flow(collected, flows[metric::spend * A + a]);
   }
   // every flow of the week, summed over the horizon per account
   CATHEDRAL_INDEPENDENT_ITERATIONS
@@ -949,18 +954,14 @@ void Replication::record(int t, const RecordTargets& out) {
     }
   };
   if (out.portfolio) {
-    // flows summed over accounts; states are means over accounts, except wallet
+    // every metric summed over the accounts in the order of outputs::ordered_sum, four at a time
     double* w = out.portfolio + static_cast<std::size_t>(t) * kNumMetrics;
-    const double team_cost = accounting::team_cost_per_week(m_.resources);
     static_assert(kNumMetrics % 4 == 0);
     for (int i = 0; i < kNumMetrics; i += 4) {
       const double* x[4] = {values(i), values(i + 1), values(i + 2), values(i + 3)};
       ordered_sums<4>(x, A, w + i);
     }
-    for (int i = 0; i < kNumMetrics; ++i)
-      if (!(i < kNumFlows || i == metric::wallet)) w[i] /= A;  // a mean
-    w[metric::contribution] -= team_cost;
-    w[metric::cash_flow] -= team_cost;
+    outputs::finish_portfolio_row(w, A, accounting::team_cost_per_week(m_.resources));
   }
   for (const auto& [metric, base] : out.trajectories) {
     const double* v = values(metric);
@@ -984,7 +985,7 @@ void Replication::step(int t, const RecordTargets& out) {
   double M = m_.market_factor[t];  // market shocks multiply M_t
   if constexpr (!kMeanField) {
     market_x_ = market::cycle_step(p, market_x_, p.macro_sd > 0.0 ? market_stream_.normal() : 0.0);
-    M *= elementary::exp(market_x_);
+    M = market::level(market_x_, M);
   }
   // Shocks of the week: a strategy shift sets F̄ before §3.1's fit step, a
   // competitor push sets κ from this week on (a departure happens in §3.4).

@@ -11,6 +11,8 @@
 #include <optional>
 #include <thread>
 
+#include "cathedral/model/outputs.hpp"
+
 namespace cathedral {
 
 void RunOptions::validate() const {
@@ -197,10 +199,7 @@ class Runner {
   }
 
   static void add_account_totals(BlockSums& sums, const std::vector<double>& totals) {
-    for (std::size_t i = 0; i < totals.size(); ++i) {
-      sums.account_sum[i] += totals[i];
-      sums.account_sq[i] += totals[i] * totals[i];
-    }
+    for (std::size_t i = 0; i < totals.size(); ++i) outputs::accumulate(sums.account_sum[i], sums.account_sq[i], totals[i]);
   }
 
   // Blocks finish in any order; they are added in block order.
@@ -332,19 +331,19 @@ class Runner {
     res_.account_mean.resize(account_sum_.size());
     res_.account_var.resize(account_sum_.size());
     for (std::size_t i = 0; i < account_sum_.size(); ++i) {
-      res_.account_mean[i] = account_sum_[i] / n;
-      res_.account_var[i] = R_ > 1 ? std::max(0.0, (account_sq_[i] - account_sum_[i] * account_sum_[i] / n) / (n - 1.0)) : 0.0;
+      res_.account_mean[i] = outputs::mean(account_sum_[i], n);
+      res_.account_var[i] = outputs::sample_variance(account_sum_[i], account_sq_[i], n);
     }
     res_.allocation_mean.resize(allocation_sum_.size());
-    for (std::size_t i = 0; i < allocation_sum_.size(); ++i) res_.allocation_mean[i] = allocation_sum_[i] / n;
+    for (std::size_t i = 0; i < allocation_sum_.size(); ++i) res_.allocation_mean[i] = outputs::mean(allocation_sum_[i], n);
     res_.grid_mean.assign(static_cast<std::size_t>(H_) * A_ * kGridCells, 0.0);
     res_.tier_share.assign(static_cast<std::size_t>(E_) * A_ * 5, 0.0);
     for (const auto& t : tallies_) {
       for (std::size_t i = 0; i < t.grid.size(); ++i) res_.grid_mean[i] += t.grid[i];
       for (std::size_t i = 0; i < t.tiers.size(); ++i) res_.tier_share[i] += t.tiers[i];
     }
-    for (double& v : res_.grid_mean) v /= n;
-    for (double& v : res_.tier_share) v /= n;
+    for (double& v : res_.grid_mean) v = outputs::mean(v, n);
+    for (double& v : res_.tier_share) v = outputs::mean(v, n);
     res_.kpi_names = kpi_names(H_);
     const std::size_t nk = res_.kpi_names.size();
     res_.kpis.assign(static_cast<std::size_t>(R_) * nk, 0.0);

@@ -46,4 +46,9 @@ inline Week week(const Costs& c, EpochCosts fixed, double n_bm, double n_ev, dou
 // Portfolio-wide team cost per week: account_managers · am_cost_per_year / 52.
 inline double team_cost_per_week(const Resources& r) { return r.account_managers * r.am_cost_per_year / 52.0; }
 
+// Per account (the team cost is the portfolio's): contribution = gross_profit − spend,
+// cash_flow = collected gross profit − spend.
+inline double contribution(double gross_profit, double spend) { return gross_profit - spend; }
+inline double cash_flow(double collected_gross_profit, double spend) { return collected_gross_profit - spend; }
+
 }  // namespace cathedral::accounting

@@ -53,6 +53,9 @@ inline double deal_size(const Params& p, double mean_deal, bool dug, double z) {
   return mean_deal * (dug ? p.dig_deal_fraction : 1.0) * size_factor(p, z);
 }
 
+// Mean field: the expected count of a week's seen arrivals, λ + μ.
+inline double expected_count(double project_rate, double dig_rate) { return project_rate + dig_rate; }
+
 // Mean field: the expected value of a week's seen arrivals at the given rates,
 // projects of mean d̄ and dug deals of mean dig_deal_fraction · d̄.
 inline double expected_value(const Params& p, double mean_deal, double project_rate, double dig_rate) {

@@ -16,6 +16,14 @@ struct ContactState {
   double support;   // S
 };
 
+// §3.0: the account's key hours reaching contact k, s_k = social_hours · φ_k
+// (likewise v_k = value_hours · φ_k).
+inline double contact_hours(double account_hours, double focus) { return account_hours * focus; }
+
+// r_s = hill(s_k; social_half_hours, social_shape), r_v = hill(v_k; value_half_hours, value_shape).
+inline double social_response(const Params& p, double hours) { return hill(hours, p.social_half_hours, p.social_shape); }
+inline double value_response(const Params& p, double hours) { return hill(hours, p.value_half_hours, p.value_shape); }
+
 // §3.3:
 //   I' = I + intimacy_gain·(r_s + value_to_intimacy·r_v)·(1 − I) − intimacy_decay·(1 − org_shelter·O)·I
 //   Ŝ  = stance + affinity·I·(1 − stance)      (where support drifts without effort)
@@ -56,9 +64,9 @@ inline ContactState successor(const Params& p, double stance, double coverage, d
 // §3.4: the weekly probability that a contact leaves, 1 − exp(−turnover_per_year/52).
 inline double turnover_probability(const Params& p) { return 1.0 - elementary::exp(-p.turnover_per_year / 52.0); }
 
-// §7 mean field: turnover mixed in at its rate, x ← (1 − p)·x + p·x_successor,
-// for I and S; `keep` is 1 − p.
-inline ContactState mix_successor(ContactState c, ContactState successor, double p_leave, double keep) {
+// §7 mean field: turnover mixed in at its rate, x ← (1 − p)·x + p·x_successor, for I and S.
+inline ContactState mix_successor(ContactState c, ContactState successor, double p_leave) {
+  const double keep = 1.0 - p_leave;
   return {keep * c.intimacy + p_leave * successor.intimacy, keep * c.support + p_leave * successor.support};
 }
 

@@ -9,6 +9,10 @@
 
 namespace cathedral::org_layer {
 
+// J: a centre runs for the whole epoch whose allocation sets `jic`; it opens
+// (paying its setup cost, §3.7) when none ran in the epoch before.
+inline bool centre_opens(bool runs_this_epoch, bool ran_before) { return runs_this_epoch && !ran_before; }
+
 // gap · keep^n as n successive products, for a whole number n >= 0 of events.
 inline double times_power(double gap, double keep, double n) {
   for (double i = 0.0; i < n; i += 1.0) gap *= keep;
