@@ -50,10 +50,10 @@ void bind_layers(py::module_& m) {
   m.def(
       "mix_successor",
       [](const Scenario& s, A I, A S, A I_successor, A S_successor) {
-        const double p_leave = key_layer::turnover_probability(s.params), keep = 1.0 - p_leave;
-        auto mix = [p_leave, keep](bool intimacy) {
-          return py::vectorize([p_leave, keep, intimacy](double i, double sp, double is, double ss) {
-            const key_layer::ContactState c = key_layer::mix_successor({i, sp}, {is, ss}, p_leave, keep);
+        const double p_leave = key_layer::turnover_probability(s.params);
+        auto mix = [p_leave](bool intimacy) {
+          return py::vectorize([p_leave, intimacy](double i, double sp, double is, double ss) {
+            const key_layer::ContactState c = key_layer::mix_successor({i, sp}, {is, ss}, p_leave);
             return intimacy ? c.intimacy : c.support;
           });
         };
