@@ -3,7 +3,6 @@
 #include <pybind11/stl.h>
 
 #include "cathedral/metrics.hpp"
-#include "cathedral/model.hpp"
 #include "cathedral/params.hpp"
 #include "cathedral/resources.hpp"
 #include "cathedral/scenario.hpp"
@@ -74,20 +73,6 @@ void bind_scenario(py::module_& m) {
         for (const auto& a : s.accounts) names.push_back(a.name.empty() ? a.id : a.name);
         return names;
       })
-      .def("initial_tiers",
-           [](const Scenario& s) {
-             const Model m = Model::build(s);
-             std::vector<std::string> labels;
-             for (int a = 0; a < m.n_accounts; ++a) labels.push_back(kTierLabels[tier_label(m.tier_rules, m.wallet[a], m.fit[a])]);
-             return labels;
-           })
-      .def("tier_thresholds",
-           [](const Scenario& s) {
-             const TierRules r = Model::build(s).tier_rules;
-             return py::dict(py::arg("S_min_wallet") = r.s_min_wallet, py::arg("A_min_wallet") = r.a_min_wallet,
-                             py::arg("B_min_wallet") = r.b_min_wallet, py::arg("S_min_fit") = r.s_min_fit,
-                             py::arg("A_min_fit") = r.a_min_fit, py::arg("cashflow_fit") = r.cashflow_fit);
-           })
       .def_property_readonly("has_policy", [](const Scenario& s) { return s.policy.has_value(); });
 
   m.def("param_table", [] { return table_rows<Params>(param_table()); });
@@ -97,6 +82,7 @@ void bind_scenario(py::module_& m) {
   m.attr("ALLOCATION_FIELDS") = py::cast(std::vector<std::string>(kAllocFieldNames.begin(), kAllocFieldNames.end()));
   m.attr("TIER_LABELS") = py::cast(std::vector<std::string>(kTierLabels.begin(), kTierLabels.end()));
   m.attr("GRID_CELLS") = py::cast(std::vector<std::string>(kGridCellNames.begin(), kGridCellNames.end()));
+  m.attr("ROLES") = py::cast(std::vector<std::string>(kRoleNames.begin(), kRoleNames.end()));
   m.attr("RESOURCES") = py::cast(std::vector<std::string>(kResourceNames.begin(), kResourceNames.end()));
 }
 

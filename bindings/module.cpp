@@ -5,6 +5,8 @@ namespace cathedral::bindings {
 void bind_scenario(pybind11::module_& m);
 void bind_simulation(pybind11::module_& m);
 void bind_layers(pybind11::module_& m);
+void bind_tiers(pybind11::module_& m);
+void bind_resources(pybind11::module_& m);
 }  // namespace cathedral::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -12,4 +14,6 @@ PYBIND11_MODULE(_core, m) {
   cathedral::bindings::bind_scenario(m);
   cathedral::bindings::bind_simulation(m);
   cathedral::bindings::bind_layers(m);
+  cathedral::bindings::bind_tiers(m);
+  cathedral::bindings::bind_resources(m);
 }

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import _core
+
 # file -> (required columns, columns that may be empty)
 SCHEMA = {
     "accounts.csv": (["account_id", "name", "wallet", "wallet_growth", "staff", "fit", "fit_target",
@@ -35,7 +37,7 @@ ACTIVITY_TYPES = ("social", "value", "visit", "service", "benchmarking", "exec_v
 PERSON_ROLES = ("account_manager", "executive", "specialist")
 DEAL_STATUSES = ("open", "won", "lost")
 TIERS = ("S", "A", "B", "C")
-MODEL_ROLES = ("decision_maker", "technical", "procurement", "user", "influencer", "coach", "other")
+MODEL_ROLES = tuple(_core.ROLES)  # docs/model.md §2.2
 INTIMACY_LEVELS = ("low", "medium", "high")
 SUPPORT_LEVELS = ("opposed", "neutral", "supportive")
 ACCOUNT_NUMBERS = ("wallet_growth", "staff", "fit", "fit_target", "capability_match", "competitor_strength")

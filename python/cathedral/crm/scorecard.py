@@ -88,24 +88,17 @@ def tiers(crm, tiering: dict | None = None) -> pd.DataFrame:
     """S/A/B/C and the cash-flow flag of every account by docs/model.md §6 (current wallet and fit;
     thresholds from the engine), next to the tier recorded in the CRM, with the disagreements:
     `agrees` and a `finding` (e.g. an S account whose fit says cash-flow)."""
-    import cathedral
+    from .. import tiers as engine_tiers
     from .estimate import account_frame
 
     acc = account_frame(crm)
     if acc.empty:
         return pd.DataFrame(columns=["account_id", "name", "wallet", "fit", "model_tier", "cash_flow",
                                      "recorded_tier", "agrees", "finding"])
-    data = {"accounts": [{"id": r.account_id, "wallet": float(r.wallet), "fit": float(r.fit)}
-                         for r in acc.itertuples(index=False)],
-            "resources": {"account_managers": 1, "executive_days_per_year": 1, "budget_per_year": 1}}
-    if tiering:
-        data["tiering"] = tiering
-    th = cathedral.Scenario.from_dict(data).tier_thresholds()
-    w, f = acc["wallet"].to_numpy(), acc["fit"].to_numpy()
-    letter = np.where((w >= th["S_min_wallet"]) & (f >= th["S_min_fit"]), "S",
-                      np.where((w >= th["A_min_wallet"]) & (f >= th["A_min_fit"]), "A",
-                               np.where(w >= th["B_min_wallet"], "B", "C")))
-    cash = f < th["cashflow_fit"]
+    w, f = acc["wallet"].to_numpy(dtype=float), acc["fit"].to_numpy(dtype=float)
+    th = engine_tiers.thresholds(w, tiering=tiering or None)
+    letter, cash = engine_tiers.classify(w, f, tiering=tiering or None)
+    letter = letter.astype(str)
     rec = crm.accounts["tier"].to_numpy()
     out = pd.DataFrame({"account_id": acc["account_id"], "name": acc["name"], "wallet": w, "fit": f,
                         "model_tier": letter, "cash_flow": cash, "recorded_tier": rec})
