@@ -73,6 +73,16 @@ void bind_tiers(py::module_& m) {
       py::arg("scenario"), py::arg("wallets") = py::none(), py::arg("fits") = py::none(),
       "(tier, cash_flow, label) per account: tier codes 0-3 (TIER_LABELS S, A, B, C), the cash-flow flag, and "
       "the label a tiered policy uses (0-4, cash_flow = 4).");
+  m.def(
+      "grid_cells",
+      [](const Scenario& s, py::array_t<double> intimacy, py::array_t<double> support) {
+        const GridCuts g{s.tiering.intimacy_cuts, s.tiering.support_cuts};
+        return py::vectorize([g](double i, double sp) { return grid_cell(g, i, sp); })(intimacy, support);
+      },
+      py::arg("scenario"), py::arg("intimacy"), py::arg("support"),
+      "The nine-grid cell (0-8, GRID_CELLS) of each key contact, with the scenario's grid cuts.");
+  m.attr("TARGET_CELL") = kTargetCell;
+  m.attr("RISK_CELL") = kRiskCell;
 }
 
 }  // namespace cathedral::bindings

@@ -7,8 +7,9 @@ import numpy as np
 
 from . import _core
 
-_INTIMACY = ("low", "medium", "high")
-_SUPPORT = ("opposed", "neutral", "supportive")
+# the levels of the nine-grid's axes, from the engine's cell names "intimacy/support"
+_INTIMACY = tuple(dict.fromkeys(c.split("/")[0] for c in _core.GRID_CELLS))
+_SUPPORT = tuple(dict.fromkeys(c.split("/")[1] for c in _core.GRID_CELLS))
 
 
 def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:

@@ -16,9 +16,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-ALLOCATION_FIELDS = ("social_hours", "value_hours", "visits", "service_hours",
-                     "benchmarking", "exec_visits", "pursue_agreement", "jic")
-TIER_KEYS = ("S", "A", "B", "C", "cash_flow")
+from . import _core
+
+ALLOCATION_FIELDS = tuple(_core.ALLOCATION_FIELDS)  # docs/model.md §3.0
+TIER_KEYS = tuple(_core.TIER_LABELS)  # S, A, B, C, cash_flow (docs/model.md §6)
 
 
 class PolicyError(ValueError):
@@ -96,11 +97,9 @@ class Observation:
     after the centres running now).
     """
 
-    tier_labels = ("S", "A", "B", "C")
+    tier_labels = TIER_KEYS[:4]
 
     def __init__(self, raw: dict, account_ids: list[str], costs: Mapping | None = None):
-        from . import _core
-
         self.grid_cells = tuple(_core.GRID_CELLS)
         self.account_ids = list(account_ids)
         for key, value in raw.items():

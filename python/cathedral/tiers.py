@@ -80,3 +80,27 @@ def labels(wallets=None, fits=None, *, tiering: Mapping | None = None, params: M
     cashflow_fit, else the tier (S, A, B or C)."""
     _, _, label = _codes(wallets, fits, tiering, params, scenario)
     return [LABELS[i] for i in label]
+
+
+GRID_CELLS = tuple(_core.GRID_CELLS)  # "low/opposed" ... "high/supportive", intimacy-major
+TARGET_CELL = GRID_CELLS[_core.TARGET_CELL]  # high/supportive
+RISK_CELL = GRID_CELLS[_core.RISK_CELL]  # high/opposed
+
+
+def grid_codes(intimacy, support, *, tiering: Mapping | None = None, scenario=None) -> np.ndarray:
+    """The nine-grid cell of each key contact as a code 0-8 (an index into GRID_CELLS:
+    intimacy level × 3 + support level), with the grid cuts of `tiering` (its ``grid``) or the
+    scenario's; -1 where intimacy or support is missing (NaN)."""
+    core = _rules(tiering, None, scenario)
+    i = np.asarray(intimacy, dtype=float)
+    s = np.asarray(support, dtype=float)
+    codes = np.asarray(_core.grid_cells(core, i, s), dtype=np.int64)
+    return np.where(np.isnan(i) | np.isnan(s), -1, codes)
+
+
+def grid_cells(intimacy, support, *, tiering: Mapping | None = None, scenario=None) -> np.ndarray:
+    """The nine-grid cell names (GRID_CELLS, e.g. "high/supportive") of each key contact;
+    "" where intimacy or support is missing."""
+    codes = grid_codes(intimacy, support, tiering=tiering, scenario=scenario)
+    names = np.array(GRID_CELLS + ("",), dtype=object)
+    return names[codes]

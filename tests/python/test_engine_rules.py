@@ -169,3 +169,18 @@ def test_defaults_are_the_engines():
     assert minimal["decision_interval_weeks"] == d["decision_interval_weeks"]
     d["params"]["cashflow_fit"] = -1  # a copy: editing it changes nothing
     assert cathedral.Scenario.defaults()["params"]["cashflow_fit"] == minimal["params"]["cashflow_fit"]
+
+
+def test_grid_cells():
+    grid = cathedral.Scenario.defaults()["tiering"]["grid"]
+    lo, hi = grid["intimacy"]
+    opposed, supportive = grid["support"]
+    # a value at a cut belongs to the level above it
+    cells = tiers.grid_cells([0.0, lo, hi, hi, 1.0, np.nan], [-1.0, opposed, supportive, -1.0, 1.0, 0.0])
+    assert list(cells) == ["low/opposed", "medium/neutral", "high/supportive", "high/opposed", "high/supportive", ""]
+    assert tiers.TARGET_CELL == "high/supportive" and tiers.RISK_CELL == "high/opposed"
+    own = {"grid": {"intimacy": [0.1, 0.2], "support": [0.0, 0.5]}}
+    assert list(tiers.grid_cells([0.15, 0.25], [0.0, 0.49], tiering=own)) == ["medium/neutral", "high/neutral"]
+    assert tiers.grid_codes([[0.0, 1.0]], [[1.0, -1.0]]).tolist() == [[2, 6]]
+    with pytest.raises(ValueError, match=r"tiering\.grid\.intimacy"):
+        tiers.grid_cells([0.5], [0.5], tiering={"grid": {"intimacy": [0.8, 0.2]}})
