@@ -55,9 +55,6 @@ void bind_scenario(py::module_& m) {
       .def_static("load", &load_scenario, py::arg("path"))
       .def("to_dict", [](const Scenario& s) { return from_json(scenario_to_json(s)); })
       .def("save", [](const Scenario& s, const std::string& path) { save_scenario(s, path); }, py::arg("path"))
-      .def("check_policy",
-           [](const Scenario& s, py::handle spec) { return from_json(policy_to_json(policy_from_json(to_json(spec, "policy"), s))); },
-           py::arg("spec"), "Validate a policy spec against this scenario; returns it in full form.")
       .def_property_readonly("name", [](const Scenario& s) { return s.name; })
       .def_property_readonly("horizon_weeks", [](const Scenario& s) { return s.horizon_weeks; })
       .def_property_readonly("decision_interval_weeks", [](const Scenario& s) { return s.decision_interval_weeks; })
