@@ -11,6 +11,7 @@ void bind_resources(pybind11::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "Cathedral engine (private; use the cathedral package)";
+  m.attr("__version__") = CATHEDRAL_VERSION;  // from the VERSION file, through CMake
   cathedral::bindings::bind_scenario(m);
   cathedral::bindings::bind_simulation(m);
   cathedral::bindings::bind_layers(m);

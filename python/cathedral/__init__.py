@@ -12,6 +12,7 @@ from .attribute import Attribution, attribute
 from .compare import Comparison, compare
 from .crm import evaluate
 from .policies import Observation, PolicyError
+from . import _core
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
 from .results import Results
@@ -23,4 +24,4 @@ __all__ = [
     "Attribution", "generate_portfolio", "crm", "evaluate",
     "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
-__version__ = "0.1.0"
+__version__ = _core.__version__  # the VERSION file, compiled into the engine
