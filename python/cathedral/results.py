@@ -109,7 +109,7 @@ class Results:
         over replications), with standard errors of revenue and contribution."""
         mean = self._raw["account_mean"]
         var = self._raw["account_var"]
-        frame = pd.DataFrame(mean, columns=list(_METRICS), index=pd.Index(self.account_ids, name="account"))
+        frame = pd.DataFrame(mean, columns=list(_METRICS), index=pd.Index(self.account_ids, name="account_id"))
         n = self.replications
         for name in ("revenue", "contribution"):
             frame[f"{name}_se"] = np.sqrt(var[:, _METRICS.index(name)] / n) if n > 1 else np.nan
@@ -128,7 +128,7 @@ class Results:
             raise ValueError(f"epoch: must be in [{-epochs}, {epochs - 1}], got {epoch}")
         shares = self._raw["tier_share"][epoch]
         return pd.DataFrame(shares, columns=list(_core.TIER_LABELS),
-                            index=pd.Index(self.account_ids, name="account"))
+                            index=pd.Index(self.account_ids, name="account_id"))
 
     # --- allocations ----------------------------------------------------------------
     def allocations(self) -> pd.DataFrame:
@@ -137,7 +137,7 @@ class Results:
         alloc = self._raw["allocation_mean"]  # epochs × accounts × fields
         E, A, _ = alloc.shape
         interval = self._raw["decision_interval_weeks"]
-        index = pd.MultiIndex.from_product([range(E), self.account_ids], names=["epoch", "account"])
+        index = pd.MultiIndex.from_product([range(E), self.account_ids], names=["epoch", "account_id"])
         frame = pd.DataFrame(alloc.reshape(E * A, -1), columns=list(_core.ALLOCATION_FIELDS), index=index)
         frame.insert(0, "week", np.repeat(np.arange(E) * interval, A))
         epochs = self.scale_factors()
@@ -170,7 +170,7 @@ class Results:
         if not -self.horizon_weeks <= week < self.horizon_weeks:
             raise ValueError(f"week: must be in [{-self.horizon_weeks}, {self.horizon_weeks - 1}], got {week}")
         return pd.DataFrame(grid[week], columns=list(_core.GRID_CELLS),
-                            index=pd.Index(self.account_ids, name="account"))
+                            index=pd.Index(self.account_ids, name="account_id"))
 
     # --- plots ------------------------------------------------------------------------
     def plot_fan(self, metric: str = "revenue", ax=None, label: str | None = None):

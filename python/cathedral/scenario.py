@@ -94,7 +94,7 @@ class Scenario:
             row = {k: v for k, v in acc.items() if k not in ("contacts", "pipeline")}
             row["n_contacts"] = len(acc["contacts"])
             rows.append(row)
-        frame = pd.DataFrame(rows).set_index("id")
+        frame = pd.DataFrame(rows).set_index("id").rename_axis("account_id")  # the file keeps "id"
         frame["tier"] = pd.Series(self.initial_tiers())
         return frame
 

@@ -171,7 +171,7 @@ def test_tier_thresholds_can_be_set(small_dict):
 
 def test_scenario_accounts_frame(small_scenario):
     frame = small_scenario.accounts()
-    assert list(frame.index) == ["a1", "a2", "a3"]
+    assert list(frame.index) == ["a1", "a2", "a3"] and frame.index.name == "account_id"
     assert frame.loc["a1", "name"] == "Alpha Industries"
     assert frame["n_contacts"].tolist() == [2, 1, 3]
     assert frame["tier"].tolist() == ["S", "B", "cash_flow"]

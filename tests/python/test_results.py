@@ -128,7 +128,7 @@ def test_unknown_metric_without_close_match(small_results):
 
 def test_accounts_frame(small_results):
     a = small_results.accounts()
-    assert list(a.index) == ["a1", "a2", "a3"] and a.index.name == "account"
+    assert list(a.index) == ["a1", "a2", "a3"] and a.index.name == "account_id"
     assert list(a.columns[:3]) == ["name", "tier_start", "tier_last_epoch"]
     assert set(cathedral.METRICS) <= set(a.columns)
     assert {"revenue_se", "contribution_se"} <= set(a.columns)
@@ -202,7 +202,7 @@ def test_nine_grid(small_results):
     g = small_results.nine_grid()
     assert g.shape == (3, 9)
     assert list(g.columns) == GRID_CELLS == list(_core.GRID_CELLS)
-    assert list(g.index) == ["a1", "a2", "a3"] and g.index.name == "account"
+    assert list(g.index) == ["a1", "a2", "a3"] and g.index.name == "account_id"
     contacts = [len(a["contacts"]) for a in small_results.scenario.to_dict()["accounts"]]
     for week in (0, 10, 51, -1, -52):
         np.testing.assert_allclose(small_results.nine_grid(week).sum(axis=1).to_numpy(), contacts, rtol=1e-12)
@@ -239,7 +239,7 @@ def test_tier_shares(small_results, demo_results):
         E = res.scale_factors().shape[0]
         for e in (0, 1, E - 1, -1):
             s = res.tier_shares(e)
-            assert list(s.columns) == TIERS and list(s.index) == res.account_ids
+            assert list(s.columns) == TIERS and list(s.index) == res.account_ids and s.index.name == "account_id"
             np.testing.assert_allclose(s.sum(axis=1).to_numpy(), 1.0, rtol=1e-12)
             assert ((s >= 0) & (s <= 1)).all().all()
     start = demo_results.tier_shares(0)
@@ -251,7 +251,7 @@ def test_allocations_frame(demo_results):
     E = demo_results.horizon_weeks // 13
     A = len(demo_results.account_ids)
     assert a.shape[0] == E * A
-    assert list(a.index.names) == ["epoch", "account"]
+    assert list(a.index.names) == ["epoch", "account_id"]
     assert list(a.columns) == ["week"] + ALLOCATION_FIELDS + ["scale_factor", "binding_resource",
                                                               "infeasible_share"]
     assert sorted(set(a["week"])) == [13 * e for e in range(E)]
