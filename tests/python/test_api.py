@@ -340,7 +340,7 @@ def test_epochs_when_the_interval_does_not_divide_the_horizon(small_dict, horizo
     years = -(-horizon // 52)
     assert [k for k in res.kpi_table().index if k.startswith("revenue_year_")] == \
         [f"revenue_year_{y}" for y in range(1, years + 1)]
-    np.testing.assert_allclose(res.kpi_values()[[f"revenue_year_{y}" for y in range(1, years + 1)]].sum(axis=1),
+    np.testing.assert_allclose(res.kpi_values().sel(kpi=[f"revenue_year_{y}" for y in range(1, years + 1)]).sum("kpi"),
                                res.totals("revenue"), rtol=1e-12)
     assert res.nine_grid().loc["a2"].sum() == 0
 
@@ -479,7 +479,7 @@ def test_keep_trajectories_shapes_and_sums(small_results):
         assert res.trajectory(metric).shape == (R, H, A)
     for metric in cathedral.FLOWS:
         tr = res.trajectory(metric)
-        total = tr.sum(axis=(1, 2))
+        total = tr.sum(["week", "account_id"]).to_numpy()
         if metric in ("contribution", "cash_flow"):
             team = 3 * 150 / 52 * H  # the team cost is portfolio-wide, not per account
             total = total - team

@@ -49,17 +49,40 @@ def test_kpis_is_the_mean_column(small_results):
 
 def test_kpi_values_shape(small_results):
     v = small_results.kpi_values()
-    assert v.shape == (100, len(KPI_FIXED) + 1)
-    assert list(v.columns) == list(small_results.kpi_table().index)
-    assert v.index.name == "replication"
-    assert list(v.index) == list(range(100))
+    assert v.shape == (100, len(KPI_FIXED) + 1) and v.dims == ("replication", "kpi")
+    assert list(v.kpi.values) == list(small_results.kpi_table().index)
+    assert list(v.replication.values) == list(range(100))
+    frame = v.to_pandas()  # replications × KPIs
+    assert frame.index.name == "replication" and list(frame.columns) == list(v.kpi.values)
+
+
+def test_per_replication_values_are_labelled(small_results):
+    r = small_results
+    R, H, ids = r.replications, r.horizon_weeks, r.account_ids
+    t = r.totals("revenue")
+    assert t.dims == ("replication",) and t.name == "revenue" and list(t.replication.values) == list(range(R))
+    w = r.weekly("coverage")
+    assert w.dims == ("replication", "week") and list(w.week.values) == list(range(H))
+    tr = r.trajectory("revenue")
+    assert tr.dims == ("replication", "week", "account_id") and list(tr.account_id.values) == ids
+    # labels pick what positions did, and the plain array is one call away
+    np.testing.assert_array_equal(tr.sel(account_id="a2").to_numpy(), tr.to_numpy()[:, :, 1])
+    np.testing.assert_allclose(tr.sum("week").sel(account_id="a1"), tr.to_numpy()[:, :, 0].sum(axis=1), rtol=1e-12)
+    assert isinstance(t.to_numpy(), np.ndarray) and t.to_numpy().shape == (R,)
+    f = r.scale_factor_values()
+    E = len(r.scale_factors())
+    assert f.dims == ("replication", "epoch") and f.shape == (R, E)
+    assert list(f.week.values) == r.scale_factors()["week"].tolist()
+    np.testing.assert_allclose(f.mean("replication"), r.scale_factors()["scale_factor"], rtol=1e-12)
+    assert f.binding_resource.dims == ("replication", "epoch") and f.infeasible.dtype == bool
+    assert set(np.unique(f.binding_resource.values)) <= set(cathedral._core.RESOURCES)
 
 
 def test_kpi_table_statistics(demo_results):
     t = demo_results.kpi_table()
     v = demo_results.kpi_values()
     for k in ("revenue", "contribution", "win_rate", "revenue_year_2"):
-        col = v[k].dropna().to_numpy()
+        col = v.sel(kpi=k).dropna("replication").to_numpy()
         n = col.size
         assert t.loc[k, "mean"] == pytest.approx(col.mean(), rel=1e-12)
         assert t.loc[k, "se"] == pytest.approx(col.std(ddof=1) / np.sqrt(n), rel=1e-12)
@@ -103,7 +126,7 @@ def test_totals_and_weekly(small_results):
     assert t.shape == (100,)
     np.testing.assert_allclose(t, w.sum(axis=1), rtol=1e-12)
     assert t.mean() == pytest.approx(small_results.kpis()["revenue"], rel=1e-12)
-    np.testing.assert_allclose(t, small_results.kpi_values()["revenue"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(t, small_results.kpi_values().sel(kpi="revenue").to_numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("state", list(cathedral.STATES))
@@ -159,7 +182,7 @@ def test_accounts_flows_are_horizon_totals_and_states_end_values(small_results):
 def test_kpi_definitions(small_results):
     """docs/model.md §8 KPIs, recomputed from the weekly portfolio series."""
     r = small_results
-    v = r.kpi_values()
+    v = r.kpi_values().to_pandas()
     years = r.horizon_weeks / 52
     managers = r.scenario.to_dict()["resources"]["account_managers"]
     np.testing.assert_allclose(v["gross_profit"], r.totals("gross_profit"), rtol=1e-12)
@@ -178,8 +201,8 @@ def test_kpi_definitions(small_results):
 
 
 def test_kpi_definitions_over_three_years(demo_results):
-    v = demo_results.kpi_values()
-    w = demo_results.weekly("revenue")
+    v = demo_results.kpi_values().to_pandas()
+    w = demo_results.weekly("revenue").to_numpy()
     years = [w[:, 0:52].sum(1), w[:, 52:104].sum(1), w[:, 104:156].sum(1)]
     for y in range(3):
         np.testing.assert_allclose(v[f"revenue_year_{y + 1}"], years[y], rtol=1e-12)
