@@ -22,11 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 import cathedral
+from cathedral import _core
 from cathedral.resources import FIELDS as ALLOCATION_FIELDS
 from cathedral.resources import planned_use
 
-RATE_FIELDS = ALLOCATION_FIELDS[:6]  # social_hours ... exec_visits, rates >= 0
-BOOL_FIELDS = ALLOCATION_FIELDS[6:]  # pursue_agreement, jic
+RATE_FIELDS = ALLOCATION_FIELDS[:_core.N_RATE_FIELDS]  # social_hours ... exec_visits, rates >= 0
+BOOL_FIELDS = ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]  # pursue_agreement, jic
 
 # Order of the per-replication outputs of both baselines.
 OUTPUTS = ("revenue", "gross_profit", "wins", "direct_awards", "seen_deals", "decided_deals",

@@ -108,7 +108,7 @@ def planned_use(scenario, allocation, *, jic_running=None) -> PlannedUse:
     arr = allocation_array(allocation, scenario.account_ids)
     if not np.isfinite(arr).all():
         raise ValueError("allocation: every value must be a finite number")
-    rates = len(FIELDS) - 2  # the last two fields (pursue_agreement, jic) are flags
+    rates = _core.N_RATE_FIELDS  # the fields after the rates (pursue_agreement, jic) are flags
     negative = np.argwhere(arr[:, :rates] < 0)
     if negative.size:
         a, f = negative[0]

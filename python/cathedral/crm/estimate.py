@@ -317,8 +317,8 @@ def as_is_plan(crm, as_of=None, allocation: pd.DataFrame | None = None, **kwargs
     alloc = allocation if allocation is not None else as_is_allocation(crm, as_of, **kwargs)
     entries = {}
     for row in alloc.itertuples(index=False):
-        e = {f: float(getattr(row, f)) for f in _core.ALLOCATION_FIELDS[:6]}  # the rates
-        e.update({f: bool(getattr(row, f)) for f in _core.ALLOCATION_FIELDS[6:]})  # pursue_agreement, jic
+        e = {f: float(getattr(row, f)) for f in _core.ALLOCATION_FIELDS[:_core.N_RATE_FIELDS]}  # the rates
+        e.update({f: bool(getattr(row, f)) for f in _core.ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]})  # pursue_agreement, jic
         if row.contact_focus:
             e["contact_focus"] = {k: float(v) for k, v in row.contact_focus.items()}
         entries[row.account_id] = e
