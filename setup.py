@@ -50,5 +50,6 @@ class BuildPyWithData(build_py):
             shutil.copy2(ROOT / "examples" / name, data / name)
 
 
-setup(ext_modules=[CMakeExtension("cathedral._core")],
+setup(version=(ROOT / "VERSION").read_text().strip(),
+      ext_modules=[CMakeExtension("cathedral._core")],
       cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithData})

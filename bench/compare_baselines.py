@@ -56,8 +56,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from cathedral.resources import planned_use  # noqa: E402
+
 from baselines import numba_model, numpy_model  # noqa: E402
-from baselines.common import COST_DEFAULTS  # noqa: E402
 from machine import machine_info  # noqa: E402
 
 PLAN = {
@@ -78,30 +79,26 @@ IMPLS = ("engine", "numpy", "numba")
 # ---------------------------------------------------------------------------
 # scenarios
 
-def planned_hours(n_accounts: int, plan: dict) -> float:
-    c = COST_DEFAULTS
-    return n_accounts * (plan["social_hours"] + plan["value_hours"] + plan["service_hours"]
-                         + plan["visits"] * c["visit_hours"]
-                         + plan["benchmarking"] / 52.0 * c["benchmarking_hours"]
-                         + plan["exec_visits"] / 52.0 * c["exec_visit_hours"])
+def planned_hours(scenario: dict, plan: dict) -> float:
+    """AM hours per week that `plan`, at every account, asks for (docs/model.md §4, the engine's)."""
+    return planned_use(scenario, [plan] * len(scenario["accounts"])).total()["am_hours"]
 
 
 def variants(accounts: int, weeks: int) -> list[dict]:
     base = cathedral.generate_portfolio(accounts, contacts=8, seed=1, horizon_weeks=weeks)
-    am_hours = 30.0
+    defaults = cathedral.Scenario.defaults()
+    am_hours = defaults["resources"]["am_hours_per_week"]
 
     ample = copy.deepcopy(base)
     ample["name"] = "ample"
-    ample["resources"] = {"account_managers": math.ceil(2 * planned_hours(accounts, PLAN) / am_hours),
-                          "am_hours_per_week": am_hours, "executive_days_per_year": 1e6,
-                          "budget_per_year": 1e8, "am_cost_per_year": 150.0}
+    ample["resources"] = {"account_managers": math.ceil(2 * planned_hours(base, PLAN) / am_hours),
+                          "executive_days_per_year": 1e6, "budget_per_year": 1e8}
 
     plan_b = dict(PLAN, pursue_agreement=False)
     binding = copy.deepcopy(base)
     binding["name"] = "binding"
-    binding["resources"] = {"account_managers": 0.7 * planned_hours(accounts, plan_b) / am_hours,
-                            "am_hours_per_week": am_hours, "executive_days_per_year": 1e6,
-                            "budget_per_year": 1e8, "am_cost_per_year": 150.0}
+    binding["resources"] = {"account_managers": 0.7 * planned_hours(base, plan_b) / am_hours,
+                            "executive_days_per_year": 1e6, "budget_per_year": 1e8}
 
     demo = json.loads((ROOT / "examples" / "demo_portfolio.json").read_text())
     demo["name"] = "demo"
@@ -109,7 +106,7 @@ def variants(accounts: int, weeks: int) -> list[dict]:
     plan_d = json.loads((ROOT / "examples" / "demo_plans.json").read_text())["even spread"]
     # listed pipelines at a few accounts (one with an empty list: no synthesised pipeline there)
     for i, acc in enumerate(demo["accounts"][:6]):
-        d_bar = 0.08 * acc["wallet"]
+        d_bar = defaults["params"]["deal_fraction"] * acc["wallet"]
         acc["pipeline"] = [] if i == 5 else [
             {"size": round(d_bar * (0.5 + 0.25 * j), 3), "decision_week": int(w)}
             for j, w in enumerate((0, 3, 3, 10, 15, 40, weeks - 1, weeks + 5))]

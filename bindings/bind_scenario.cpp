@@ -3,7 +3,6 @@
 #include <pybind11/stl.h>
 
 #include "cathedral/metrics.hpp"
-#include "cathedral/model.hpp"
 #include "cathedral/params.hpp"
 #include "cathedral/resources.hpp"
 #include "cathedral/scenario.hpp"
@@ -56,9 +55,6 @@ void bind_scenario(py::module_& m) {
       .def_static("load", &load_scenario, py::arg("path"))
       .def("to_dict", [](const Scenario& s) { return from_json(scenario_to_json(s)); })
       .def("save", [](const Scenario& s, const std::string& path) { save_scenario(s, path); }, py::arg("path"))
-      .def("check_policy",
-           [](const Scenario& s, py::handle spec) { return from_json(policy_to_json(policy_from_json(to_json(spec, "policy"), s))); },
-           py::arg("spec"), "Validate a policy spec against this scenario; returns it in full form.")
       .def_property_readonly("name", [](const Scenario& s) { return s.name; })
       .def_property_readonly("horizon_weeks", [](const Scenario& s) { return s.horizon_weeks; })
       .def_property_readonly("decision_interval_weeks", [](const Scenario& s) { return s.decision_interval_weeks; })
@@ -74,29 +70,17 @@ void bind_scenario(py::module_& m) {
         for (const auto& a : s.accounts) names.push_back(a.name.empty() ? a.id : a.name);
         return names;
       })
-      .def("initial_tiers",
-           [](const Scenario& s) {
-             const Model m = Model::build(s);
-             std::vector<std::string> labels;
-             for (int a = 0; a < m.n_accounts; ++a) labels.push_back(kTierLabels[tier_label(m.tier_rules, m.wallet[a], m.fit[a])]);
-             return labels;
-           })
-      .def("tier_thresholds",
-           [](const Scenario& s) {
-             const TierRules r = Model::build(s).tier_rules;
-             return py::dict(py::arg("S_min_wallet") = r.s_min_wallet, py::arg("A_min_wallet") = r.a_min_wallet,
-                             py::arg("B_min_wallet") = r.b_min_wallet, py::arg("S_min_fit") = r.s_min_fit,
-                             py::arg("A_min_fit") = r.a_min_fit, py::arg("cashflow_fit") = r.cashflow_fit);
-           })
       .def_property_readonly("has_policy", [](const Scenario& s) { return s.policy.has_value(); });
 
   m.def("param_table", [] { return table_rows<Params>(param_table()); });
   m.def("cost_table", [] { return table_rows<Costs>(cost_table()); });
   m.attr("METRICS") = py::cast(std::vector<std::string>(kMetricNames.begin(), kMetricNames.end()));
   m.attr("N_FLOWS") = kNumFlows;
+  m.attr("N_RATE_FIELDS") = kNumRateFields;  // the first allocation fields are rates >= 0, the rest flags
   m.attr("ALLOCATION_FIELDS") = py::cast(std::vector<std::string>(kAllocFieldNames.begin(), kAllocFieldNames.end()));
   m.attr("TIER_LABELS") = py::cast(std::vector<std::string>(kTierLabels.begin(), kTierLabels.end()));
   m.attr("GRID_CELLS") = py::cast(std::vector<std::string>(kGridCellNames.begin(), kGridCellNames.end()));
+  m.attr("ROLES") = py::cast(std::vector<std::string>(kRoleNames.begin(), kRoleNames.end()));
   m.attr("RESOURCES") = py::cast(std::vector<std::string>(kResourceNames.begin(), kResourceNames.end()));
 }
 

@@ -66,13 +66,6 @@ py::dict result_to_dict(RunResult&& r, const std::string& mode) {
 
 void bind_simulation(py::module_& m) {
   m.def(
-      "check_policy",
-      [](const Scenario& scenario, py::handle tree) {
-        const Model model = Model::build(scenario);
-        (void)build_policy(tree, scenario, model);
-      },
-      py::arg("scenario"), py::arg("policy"), "Validate a policy tree against a scenario.");
-  m.def(
       "simulate",
       [](const Scenario& scenario, py::object policy_spec, std::int64_t replications, std::uint64_t seed,
          const std::string& mode, int threads, const std::vector<std::string>& keep, bool strict,

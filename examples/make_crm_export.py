@@ -1,7 +1,7 @@
 """Write the synthetic CRM export shipped under examples/crm/ (two years, 40
 accounts, 15 account managers, with the usual data-quality problems).
 
-    python examples/make_crm_export.py [--out examples/crm] [--seed 11]
+    .venv/bin/python examples/make_crm_export.py [--out examples/crm] [--seed 11]
 """
 import argparse
 import sys
@@ -15,15 +15,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "examples" / "crm"))
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    try:
-        from cathedral.crm import synthetic
-    except ImportError:  # run from a source tree without the installed package
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location(
-            "crm_synthetic", ROOT / "python" / "cathedral" / "crm" / "synthetic.py")
-        synthetic = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(synthetic)
+    from cathedral.crm import synthetic  # the package must be built: it reads the engine's defaults
     out = synthetic.write_export(args.out, seed=args.seed)
     print(f"wrote the synthetic CRM export to {out}")
     return 0

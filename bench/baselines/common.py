@@ -1,13 +1,15 @@
 """Scenario preparation shared by the two baseline implementations.
 
 This module only *reads* a scenario dict (the engine's JSON schema, docs/model.md §2)
-and a static policy, fills in the defaults of docs/model.md §2 and §9, and fits the
-static allocation to the resources (docs/model.md §4). It contains none of the weekly
-dynamics (§3): each baseline implements those on its own.
+and a static policy. The defaults of docs/model.md §2 and §9 come from the engine
+(the scenario is validated and written in full form by cathedral.Scenario), and so
+does the fit of the static allocation to the resources (docs/model.md §4,
+cathedral.resources.planned_use): the model's rules are written once, in the engine.
+It contains none of the weekly dynamics (§3): each baseline implements those on its own.
 
 Supported subset of the schema (everything the benchmark needs):
 
-* every parameter of §9 and every cost, with the §9 defaults for missing ones;
+* every parameter of §9 and every cost;
 * accounts with any number of contacts (padded to the largest count with
   weight-0 contacts), listed pipelines or the synthesised one;
 * a policy of the form ``{"type": "static", "default": {...}}``: the ``default``
@@ -17,77 +19,15 @@ Supported subset of the schema (everything the benchmark needs):
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-# docs/model.md §9, parameters
-PARAM_DEFAULTS = {
-    # key
-    "intimacy_gain": 0.08,
-    "social_half_hours": 2.0, "social_shape": 1.0,
-    "value_to_intimacy": 0.5,
-    "intimacy_decay": 0.012,
-    "org_shelter": 0.5,
-    "support_gain": 0.06,
-    "value_half_hours": 3.0, "value_shape": 1.0,
-    "support_relax": 0.01,
-    "affinity": 0.3,
-    "turnover_per_year": 0.12,
-    "successor_intimacy_base": 0.1, "successor_intimacy_from_coverage": 0.4,
-    "successor_support_from_org": 0.6,
-    # broad
-    "coverage_gain": 0.05, "coverage_decay": 0.015,
-    "visit_half_per_100_staff": 1.0, "visit_shape": 1.0,
-    "satisfaction_rate": 0.05, "satisfaction_floor": 0.3,
-    "satisfaction_weight_coverage": 0.4,
-    "service_half_hours": 2.0, "service_shape": 1.0,
-    "discovery_base": 0.4, "discovery_from_intimacy": 0.5,
-    "tech_from_coverage": 0.6, "tech_from_jic": 0.4,
-    "dig_wallet_share": 0.15, "dig_deal_fraction": 0.25,
-    # org
-    "org_from_coverage": 0.004, "org_from_jic": 0.01, "org_decay": 0.005,
-    "benchmarking_jump": 0.12, "exec_visit_jump": 0.06,
-    "agreement_min_org": 0.5, "agreement_min_fit": 0.6,
-    "agreement_weeks": 104, "agreement_circled": 0.5,
-    # fit
-    "fit_reversion": 0.02, "fit_noise": 0.01,
-    "strategy_shifts_per_year": 0.2, "strategy_shift_sd": 0.3,
-    "cashflow_fit": 0.35,
-    "wallet_fit_growth": 0.2,
-    # deals
-    "deal_fraction": 0.08, "deal_size_sigma": 0.6,
-    "sales_cycle_weeks": 16, "payment_delay_weeks": 13,
-    "win_intercept": -0.5, "win_support": 2.5, "win_tech": 1.0,
-    "win_org": 1.0, "win_fit": 0.5, "win_satisfaction": 1.0, "win_competitor": 1.0,
-    "base_margin": 0.25, "tech_premium": 0.10, "agreement_premium": 0.05,
-    # market
-    "macro_persistence": 0.98, "macro_sd": 0.03,
-}
+import cathedral
+from cathedral import _core
+from cathedral.resources import FIELDS as ALLOCATION_FIELDS
+from cathedral.resources import planned_use
 
-# docs/model.md §9, costs
-COST_DEFAULTS = {
-    "social_money_per_hour": 0.3,
-    "visit_hours": 2.0, "visit_money": 0.05,
-    "service_money_per_hour": 0.0,
-    "benchmarking_exec_days": 1.0, "benchmarking_hours": 16.0, "benchmarking_money": 5.0,
-    "exec_visit_exec_days": 2.0, "exec_visit_hours": 8.0, "exec_visit_money": 20.0,
-    "agreement_exec_days": 2.0, "agreement_hours": 40.0, "agreement_money": 10.0,
-    "jic_setup_money": 500.0, "jic_money_per_year": 300.0, "jic_hours_per_week": 4.0,
-}
-
-# docs/model.md §2.3 (account_managers, executive days and budget have no default:
-# missing ones are taken as unlimited here)
-RESOURCE_DEFAULTS = {
-    "account_managers": math.inf,
-    "am_hours_per_week": 30.0,
-    "executive_days_per_year": math.inf,
-    "budget_per_year": math.inf,
-    "am_cost_per_year": 150.0,
-}
-
-RATE_FIELDS = ("social_hours", "value_hours", "visits", "service_hours", "benchmarking", "exec_visits")
-BOOL_FIELDS = ("pursue_agreement", "jic")
+RATE_FIELDS = ALLOCATION_FIELDS[:_core.N_RATE_FIELDS]  # social_hours ... exec_visits, rates >= 0
+BOOL_FIELDS = ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]  # pursue_agreement, jic
 
 # Order of the per-replication outputs of both baselines.
 OUTPUTS = ("revenue", "gross_profit", "wins", "direct_awards", "seen_deals", "decided_deals",
@@ -112,41 +52,23 @@ def _static_entry(policy: dict) -> dict:
     return out
 
 
-def fit_to_resources(rates: np.ndarray, jic_plan: np.ndarray, jic_running: np.ndarray,
-                     costs: dict, resources: dict):
-    """docs/model.md §4 for one epoch. `rates` is accounts x 6 (RATE_FIELDS order).
+def fit_to_resources(scenario: cathedral.Scenario, rates: np.ndarray, pursue: np.ndarray,
+                     jic_plan: np.ndarray, jic_running: np.ndarray):
+    """docs/model.md §4 for one epoch, by the engine. `rates` is accounts x 6 (RATE_FIELDS order).
 
     Returns (f, binding) with binding one of "none", "am_hours",
     "executive_days", "budget". Raises ValueError when the commitments alone
     exceed a resource (the benchmark never does that)."""
-    c = costs
-    social, value, visits, service, bm, ev = (rates[:, i] for i in range(6))
-    commit_hours = float(np.sum(jic_plan * c["jic_hours_per_week"]))
-    commit_money = float(np.sum(jic_plan * (c["jic_money_per_year"]
-                                            + np.where(jic_running, 0.0, c["jic_setup_money"]))))
-    plan_hours = float(np.sum(social + value + service + visits * c["visit_hours"]
-                              + bm / 52.0 * c["benchmarking_hours"] + ev / 52.0 * c["exec_visit_hours"]))
-    plan_exec = float(np.sum(bm * c["benchmarking_exec_days"] + ev * c["exec_visit_exec_days"]))
-    plan_money = float(np.sum(52.0 * (social * c["social_money_per_hour"] + visits * c["visit_money"]
-                                      + service * c["service_money_per_hour"])
-                              + bm * c["benchmarking_money"] + ev * c["exec_visit_money"]))
-    capacity = {
-        "am_hours": resources["account_managers"] * resources["am_hours_per_week"],
-        "executive_days": resources["executive_days_per_year"],
-        "budget": resources["budget_per_year"],
-    }
-    commit = {"am_hours": commit_hours, "executive_days": 0.0, "budget": commit_money}
-    need = {"am_hours": plan_hours, "executive_days": plan_exec, "budget": plan_money}
-    f, binding = 1.0, "none"
-    for r in ("am_hours", "executive_days", "budget"):
-        left = capacity[r] - commit[r]
-        if left < 0.0:
-            raise ValueError(f"infeasible allocation: commitments need {commit[r]} of {r}, "
-                             f"only {capacity[r]} available (not supported by the baselines)")
-        if need[r] > left and need[r] > 0.0:
-            if left / need[r] < f:
-                f, binding = left / need[r], r
-    return f, binding
+    alloc = np.zeros((rates.shape[0], len(ALLOCATION_FIELDS)))
+    alloc[:, :len(RATE_FIELDS)] = rates
+    alloc[:, ALLOCATION_FIELDS.index("pursue_agreement")] = pursue
+    alloc[:, ALLOCATION_FIELDS.index("jic")] = jic_plan
+    use = planned_use(scenario, alloc, jic_running=jic_running)
+    if use.infeasible:
+        r = use.infeasible_resource
+        raise ValueError(f"infeasible allocation: commitments need {use.commitments[r]} of {r}, "
+                         f"only {use.capacity[r]} available (not supported by the baselines)")
+    return use.scale, use.binding
 
 
 def prepare(scenario: dict, policy: dict) -> dict:
@@ -157,47 +79,35 @@ def prepare(scenario: dict, policy: dict) -> dict:
     commitment) and every later epoch. `alloc` has shape (2, A, 6): the fitted
     rates of epoch 0 and of the later epochs; `scale` the two factors f.
     """
-    params = dict(PARAM_DEFAULTS)
-    for k, v in (scenario.get("params") or {}).items():
-        if k not in params:
-            raise ValueError(f"unknown parameter {k!r}")
-        params[k] = v
-    costs = dict(COST_DEFAULTS)
-    for k, v in (scenario.get("costs") or {}).items():
-        if k not in costs:
-            raise ValueError(f"unknown cost {k!r}")
-        costs[k] = float(v)
-    resources = dict(RESOURCE_DEFAULTS)
-    resources.update({k: float(v) for k, v in (scenario.get("resources") or {}).items()})
-    if scenario.get("shocks"):
+    checked = cathedral.Scenario.from_dict(scenario)  # validated, every default filled in
+    full = checked.to_dict()
+    if full["shocks"]:
         raise ValueError("shocks are not supported by the baselines")
+    params, costs, resources = full["params"], full["costs"], full["resources"]
 
-    H = int(scenario.get("horizon_weeks", 156))
-    interval = int(scenario.get("decision_interval_weeks", 13))
-    accounts = scenario["accounts"]
+    H = int(full["horizon_weeks"])
+    interval = int(full["decision_interval_weeks"])
+    accounts = full["accounts"]
     A = len(accounts)
-    Kmax = max([len(a.get("contacts") or []) for a in accounts] + [1])
+    Kmax = max([len(a["contacts"]) for a in accounts] + [1])
 
-    def col(name, default):
-        return np.array([float(a.get(name, default)) for a in accounts], dtype=np.float64)
+    def col(name):
+        return np.array([float(a[name]) for a in accounts], dtype=np.float64)
 
-    wallet = col("wallet", np.nan)
-    fit = col("fit", 0.5)
-    fit_target = np.array([float(a.get("fit_target", a.get("fit", 0.5))) for a in accounts])
+    wallet = col("wallet")
     acc = {
         "wallet": wallet,
-        "wallet_growth": col("wallet_growth", 0.0),
-        "staff": col("staff", 100.0),
-        "fit": fit,
-        "fit_target": fit_target,
-        "capability_match": col("capability_match", 1.0),
-        "competitor_strength": col("competitor_strength", 0.5),
-        "coverage": col("coverage", 0.0),
-        "satisfaction": col("satisfaction", 0.5),
-        "org": col("org", 0.0),
-        "agreement_weeks_left": np.array([int(a.get("agreement_weeks_left", 0)) for a in accounts],
-                                         dtype=np.int64),
-        "jic": np.array([bool(a.get("jic", False)) for a in accounts]),
+        "wallet_growth": col("wallet_growth"),
+        "staff": col("staff"),
+        "fit": col("fit"),
+        "fit_target": col("fit_target"),
+        "capability_match": col("capability_match"),
+        "competitor_strength": col("competitor_strength"),
+        "coverage": col("coverage"),
+        "satisfaction": col("satisfaction"),
+        "org": col("org"),
+        "agreement_weeks_left": np.array([int(a["agreement_weeks_left"]) for a in accounts], dtype=np.int64),
+        "jic": np.array([bool(a["jic"]) for a in accounts]),
         "mean_deal": float(params["deal_fraction"]) * wallet,
     }
 
@@ -208,16 +118,16 @@ def prepare(scenario: dict, policy: dict) -> dict:
     support = np.zeros((A, Kmax))
     stance = np.zeros((A, Kmax))
     for a, account in enumerate(accounts):
-        cs = account.get("contacts") or []
+        cs = account["contacts"]
         n_contacts[a] = len(cs)
         if not cs:
             continue
-        infl = np.array([float(c.get("influence", 1.0)) for c in cs])
+        infl = np.array([float(c["influence"]) for c in cs])
         w = infl / infl.sum() if infl.sum() > 0 else np.full(len(cs), 1.0 / len(cs))
         weight[a, :len(cs)] = w
-        intimacy[a, :len(cs)] = [float(c.get("intimacy", 0.0)) for c in cs]
-        support[a, :len(cs)] = [float(c.get("support", 0.0)) for c in cs]
-        stance[a, :len(cs)] = [float(c.get("stance", 0.0)) for c in cs]
+        intimacy[a, :len(cs)] = [float(c["intimacy"]) for c in cs]
+        support[a, :len(cs)] = [float(c["support"]) for c in cs]
+        stance[a, :len(cs)] = [float(c["stance"]) for c in cs]
 
     # Listed pipelines (an account with a "pipeline" key, even an empty one,
     # gets no synthesised pipeline). Deals at or after the horizon are dropped.
@@ -234,17 +144,16 @@ def prepare(scenario: dict, policy: dict) -> dict:
     base = np.tile(np.array([entry[k] for k in RATE_FIELDS]), (A, 1))
     pursue = np.full(A, entry["pursue_agreement"])
     jic_plan = np.full(A, entry["jic"])
-    f0, bind0 = fit_to_resources(base, jic_plan, acc["jic"], costs, resources)
-    f1, bind1 = fit_to_resources(base, jic_plan, jic_plan, costs, resources)
+    f0, bind0 = fit_to_resources(checked, base, pursue, jic_plan, acc["jic"])
+    f1, bind1 = fit_to_resources(checked, base, pursue, jic_plan, jic_plan)
     alloc = np.stack([base * f0, base * f1])
 
     return {
         "H": H, "interval": interval, "A": A, "Kmax": Kmax,
         "L": int(params["sales_cycle_weeks"]), "D": int(params["payment_delay_weeks"]),
         "params": {k: float(v) for k, v in params.items()},
-        "costs": costs, "resources": resources,
-        "team_cost": resources["account_managers"] * resources["am_cost_per_year"] / 52.0
-        if math.isfinite(resources["account_managers"]) else 0.0,
+        "costs": {k: float(v) for k, v in costs.items()}, "resources": resources,
+        "team_cost": resources["account_managers"] * resources["am_cost_per_year"] / 52.0,
         "acc": acc,
         "n_contacts": n_contacts, "weight": weight, "intimacy": intimacy, "support": support, "stance": stance,
         "has_listed": has_listed, "listed_week": listed_week, "listed_account": listed_account,

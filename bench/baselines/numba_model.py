@@ -393,6 +393,7 @@ def warm_up() -> None:
         "accounts": [{"id": "a", "wallet": 100.0, "contacts": [{"id": "c"}],
                       "pipeline": [{"size": 5.0, "decision_week": 3}]},
                      {"id": "b", "wallet": 50.0}],
+        "resources": {"account_managers": 1, "executive_days_per_year": 10, "budget_per_year": 1000},
     }
     simulate(scenario, {"type": "static", "default": {"social_hours": 1.0, "visits": 1.0}},
              replications=2, seed=0)

@@ -15,6 +15,17 @@ std::vector<double> normalised_weights(const std::vector<double>& raw) {
   return out;
 }
 
+TierRules tier_rules_for(const Tiering& t, const Params& p, const std::vector<double>& wallets) {
+  TierRules r{};
+  r.s_min_wallet = t.s_min_wallet ? *t.s_min_wallet : percentile_linear(wallets, 90.0);
+  r.a_min_wallet = t.a_min_wallet ? *t.a_min_wallet : percentile_linear(wallets, 70.0);
+  r.b_min_wallet = t.b_min_wallet ? *t.b_min_wallet : percentile_linear(wallets, 40.0);
+  r.s_min_fit = t.s_min_fit;
+  r.a_min_fit = t.a_min_fit;
+  r.cashflow_fit = p.cashflow_fit;
+  return r;
+}
+
 int Model::account_index(const std::string& id) const {
   for (int a = 0; a < n_accounts; ++a)
     if (account_ids[a] == id) return a;
@@ -82,12 +93,7 @@ Model Model::build(const Scenario& s) {
   }
 
   const Tiering& t = s.tiering;
-  m.tier_rules.s_min_wallet = t.s_min_wallet ? *t.s_min_wallet : percentile_linear(wallets, 90.0);
-  m.tier_rules.a_min_wallet = t.a_min_wallet ? *t.a_min_wallet : percentile_linear(wallets, 70.0);
-  m.tier_rules.b_min_wallet = t.b_min_wallet ? *t.b_min_wallet : percentile_linear(wallets, 40.0);
-  m.tier_rules.s_min_fit = t.s_min_fit;
-  m.tier_rules.a_min_fit = t.a_min_fit;
-  m.tier_rules.cashflow_fit = s.params.cashflow_fit;
+  m.tier_rules = tier_rules_for(t, s.params, wallets);
   m.market_factor.assign(static_cast<std::size_t>(s.horizon_weeks), 1.0);
   m.shocks_by_week.assign(static_cast<std::size_t>(s.horizon_weeks), {});
   for (const Shock& sh : s.shocks) {

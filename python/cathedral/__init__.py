@@ -7,11 +7,12 @@ alignment) and what each plan of effort yields. See docs/model.md for the model.
     res = cathedral.simulate(scn, cathedral.policies.tiered({...}), replications=1000)
     res.kpis()
 """
-from . import crm, policies, shocks
+from . import crm, policies, resources, shocks, tiers
 from .attribute import Attribution, attribute
 from .compare import Comparison, compare
 from .crm import evaluate
 from .policies import Observation, PolicyError
+from . import _core
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
 from .results import Results
@@ -23,4 +24,4 @@ __all__ = [
     "Attribution", "generate_portfolio", "crm", "evaluate",
     "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
-__version__ = "0.1.0"
+__version__ = _core.__version__  # the VERSION file, compiled into the engine

@@ -87,13 +87,14 @@ def attribute(scenario, base_plan, new_plan, *, kpis=("revenue", "gross_profit",
                        progress=progress)
         values[mask] = res.kpi_values()
     kpis = list(kpis)
+    known = [str(k) for k in values[(False,) * 3].kpi.values]
     for k in kpis:
-        if k not in values[(False,) * 3].columns:
-            raise ValueError(f"unknown KPI {k!r}; KPIs are: {', '.join(values[(False,) * 3].columns)}")
+        if k not in known:
+            raise ValueError(f"unknown KPI {k!r}; KPIs are: {', '.join(known)}")
     n = len(LAYERS)
     parts = {}
     for k in kpis:
-        v = {mask: df[k].to_numpy() for mask, df in values.items()}
+        v = {mask: per_rep.sel(kpi=k).to_numpy() for mask, per_rep in values.items()}
         out = {"base": v[(False,) * 3], "new": v[(True,) * 3], "total": v[(True,) * 3] - v[(False,) * 3]}
         for i, layer in enumerate(LAYERS):
             phi = np.zeros_like(out["base"])

@@ -45,14 +45,15 @@ class Comparison:
         better for spend)."""
         z = NormalDist().inv_cdf(0.5 + self.confidence / 2)
         base = self.results[self.baseline].kpi_values()
-        names = list(base.columns) if kpis is None else list(kpis)
+        known = [str(k) for k in base.kpi.values]
+        names = known if kpis is None else list(kpis)
         rows = []
         for k in names:
-            if k not in base.columns:
-                raise ValueError(f"unknown KPI {k!r}; KPIs are: {', '.join(base.columns)}")
-            b = base[k].to_numpy()
+            if k not in known:
+                raise ValueError(f"unknown KPI {k!r}; KPIs are: {', '.join(known)}")
+            b = base.sel(kpi=k).to_numpy()
             for plan, res in self.results.items():
-                v = res.kpi_values()[k].to_numpy()
+                v = res.kpi_values().sel(kpi=k).to_numpy()
                 ok = v[~np.isnan(v)]
                 row = {"kpi": k, "plan": plan, "mean": ok.mean() if ok.size else np.nan,
                        "se": ok.std(ddof=1) / np.sqrt(ok.size) if ok.size > 1 else np.nan}
@@ -72,7 +73,7 @@ class Comparison:
         kpis = list(kpis)
         fig, axes = plt.subplots(1, len(kpis), figsize=(4.5 * len(kpis), 3.8), squeeze=False)
         for ax, k in zip(axes[0], kpis):
-            data = [r.kpi_values()[k].dropna().to_numpy() for r in self.results.values()]
+            data = [r.kpi_values().sel(kpi=k).dropna("replication").to_numpy() for r in self.results.values()]
             ax.violinplot(data, showmedians=True)
             ax.set_xticks(range(1, len(data) + 1), self.plans, rotation=20, ha="right")
             ax.set_title(k)

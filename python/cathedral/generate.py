@@ -8,8 +8,9 @@ running cooperation agreements and joint innovation centres, resources sized
 so that they bind for a generous "cathedral" plan, and that plan as the
 scenario's tiered policy.
 
-This module depends on numpy only and imports nothing else from the package,
-so it can be loaded by path (``importlib``) without the compiled engine.
+The model's rules it sizes by (the tiers of §6, the planned use of §4, the
+defaults of §2 and §9) are the engine's: cathedral.tiers, cathedral.resources
+and Scenario.defaults().
 """
 
 from __future__ import annotations
@@ -19,36 +20,11 @@ import numbers
 
 import numpy as np
 
+from . import tiers
+from .resources import planned_use
+from .scenario import Scenario
+
 __all__ = ["generate_portfolio"]
-
-# ---------------------------------------------------------------------------
-# Model constants used for sizing (docs/model.md §6 and §9 defaults).
-
-_CASHFLOW_FIT = 0.35
-_S_MIN_FIT = 0.7
-_A_MIN_FIT = 0.5
-_TIER_PERCENTILES = {"S": 90.0, "A": 70.0, "B": 40.0}
-
-_AM_HOURS_PER_WEEK = 30.0
-_AM_COST_PER_YEAR = 150.0
-_DECISION_INTERVAL_WEEKS = 13
-
-# §9 default costs.
-_COSTS = {
-    "social_money_per_hour": 0.3,
-    "visit_hours": 2.0,
-    "visit_money": 0.05,
-    "service_money_per_hour": 0.0,
-    "benchmarking_exec_days": 1.0,
-    "benchmarking_hours": 16.0,
-    "benchmarking_money": 5.0,
-    "exec_visit_exec_days": 2.0,
-    "exec_visit_hours": 8.0,
-    "exec_visit_money": 20.0,
-    "jic_setup_money": 500.0,
-    "jic_money_per_year": 300.0,
-    "jic_hours_per_week": 4.0,
-}
 
 # How far the cathedral plan's planned use exceeds what is available at
 # resource_tightness = 1 (flexible part only; commitments are always covered):
@@ -168,55 +144,14 @@ def _is_int(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def _tier_labels(wallets, fits):
-    """docs/model.md §6 with default tiering: labels S/A/B/C or cash_flow."""
-    wallets = np.asarray(wallets, dtype=float)
-    fits = np.asarray(fits, dtype=float)
-    p = {k: float(np.percentile(wallets, q)) for k, q in _TIER_PERCENTILES.items()}
-    labels = []
-    for w, f in zip(wallets, fits):
-        if f < _CASHFLOW_FIT:
-            labels.append("cash_flow")
-        elif w >= p["S"] and f >= _S_MIN_FIT:
-            labels.append("S")
-        elif w >= p["A"] and f >= _A_MIN_FIT:
-            labels.append("A")
-        elif w >= p["B"]:
-            labels.append("B")
-        else:
-            labels.append("C")
-    return labels
-
-
-def _planned_use(accounts, templates):
-    """Planned use of a tiered plan at week 0 (docs/model.md §4), split into
-    commitments (running and opening innovation centres) and the flexible rest.
-
-    Returns {"hours": (commit, flex), "exec_days": (...), "money": (...)},
-    hours per week, executive days and money per year.
-    """
-    c = _COSTS
-    labels = _tier_labels([a["wallet"] for a in accounts], [a["fit"] for a in accounts])
-    use = {"hours": [0.0, 0.0], "exec_days": [0.0, 0.0], "money": [0.0, 0.0]}
-    for acc, lab in zip(accounts, labels):
-        e = templates[lab]
-        if e["jic"]:
-            use["hours"][0] += c["jic_hours_per_week"]
-            use["money"][0] += c["jic_money_per_year"]
-            if not acc["jic"]:
-                use["money"][0] += c["jic_setup_money"]
-        use["hours"][1] += (e["social_hours"] + e["value_hours"] + e["service_hours"]
-                            + e["visits"] * c["visit_hours"]
-                            + e["benchmarking"] / 52.0 * c["benchmarking_hours"]
-                            + e["exec_visits"] / 52.0 * c["exec_visit_hours"])
-        use["exec_days"][1] += (e["benchmarking"] * c["benchmarking_exec_days"]
-                                + e["exec_visits"] * c["exec_visit_exec_days"])
-        use["money"][1] += (52.0 * (e["social_hours"] * c["social_money_per_hour"]
-                                    + e["visits"] * c["visit_money"]
-                                    + e["service_hours"] * c["service_money_per_hour"])
-                            + e["benchmarking"] * c["benchmarking_money"]
-                            + e["exec_visits"] * c["exec_visit_money"])
-    return {k: tuple(v) for k, v in use.items()}
+def _week0_use(accounts, templates):
+    """Planned use of a tiered plan at week 0 (docs/model.md §4, the engine's), with the
+    default costs and the tiers of §6: commitments (running and opening innovation centres)
+    and the rest of the plan, per resource."""
+    labels = tiers.labels([a["wallet"] for a in accounts], [a["fit"] for a in accounts])
+    scenario = {"accounts": accounts,
+                "resources": {"account_managers": 0, "executive_days_per_year": 0, "budget_per_year": 0}}
+    return planned_use(scenario, [templates[lab] for lab in labels])
 
 
 # ---------------------------------------------------------------------------
@@ -281,10 +216,11 @@ def _ensure_tiers(rng, wallet, fit):
         return fit
     fit = fit.copy()
     order = np.argsort(-wallet, kind="stable")  # largest first
-    p90, p70, p40 = (np.percentile(wallet, q) for q in (90.0, 70.0, 40.0))
+    th = tiers.thresholds(wallet)
+    p90, p70, p40 = th["S_min_wallet"], th["A_min_wallet"], th["B_min_wallet"]
 
     def labels():
-        return _tier_labels(wallet, fit)
+        return tiers.labels(wallet, fit)
 
     lab = labels()
     if "S" not in lab:  # the largest account fits well
@@ -396,7 +332,8 @@ def generate_portfolio(n_accounts, contacts=8, *, seed=0, horizon_weeks=156, nam
     Wallets (in thousands) are lognormal (median about 1.8 thousand, sigma 1.15,
     stratified so that a portfolio of 40 spans a few hundred to a few tens of
     thousands). Fit rises with the size of the account; all four tiers and at
-    least one cash-flow customer (fit < 0.35) occur when n_accounts >= 10.
+    least one cash-flow customer (fit below the parameter cashflow_fit) occur when
+    n_accounts >= 10.
     """
     lo, hi = _check_args(n_accounts, contacts, seed, horizon_weeks, name, resource_tightness)
     n = int(n_accounts)
@@ -430,7 +367,7 @@ def generate_portfolio(n_accounts, contacts=8, *, seed=0, horizon_weeks=156, nam
     satisfaction = np.clip(0.55 + 0.3 * (coverage - 0.25) + rng.normal(0.0, 0.08, n), 0.25, 0.9)
     org = np.clip(0.04 + 0.3 * fit * capability_match + rng.normal(0.0, 0.06, n), 0.0, 0.6)
 
-    labels = _tier_labels(wallet, fit)
+    labels = tiers.labels(wallet, fit)
 
     # A couple of joint innovation centres at the largest strategic accounts.
     n_jic = int(round(0.05 * n))
@@ -476,23 +413,25 @@ def generate_portfolio(n_accounts, contacts=8, *, seed=0, horizon_weeks=156, nam
 
     # Resources: commitments covered, the flexible rest short by the headroom.
     templates = {k: dict(v) for k, v in _CATHEDRAL_TEMPLATES.items()}
-    use = _planned_use(accounts, templates)
+    use = _week0_use(accounts, templates)
     t = float(resource_tightness)
-    hours = use["hours"][0] + use["hours"][1] / (_HEADROOM["hours"] * t)
-    exec_days = use["exec_days"][0] + use["exec_days"][1] / (_HEADROOM["exec_days"] * t)
-    money = use["money"][0] + use["money"][1] / (_HEADROOM["money"] * t)
+    hours = use.commitments["am_hours"] + use.plan["am_hours"] / (_HEADROOM["hours"] * t)
+    exec_days = use.commitments["executive_days"] + use.plan["executive_days"] / (_HEADROOM["exec_days"] * t)
+    money = use.commitments["budget"] + use.plan["budget"] / (_HEADROOM["money"] * t)
+    defaults = Scenario.defaults()
+    am_hours_per_week = defaults["resources"]["am_hours_per_week"]
     resources = {
-        "account_managers": max(0.5, round(hours / _AM_HOURS_PER_WEEK * 2.0) / 2.0),
-        "am_hours_per_week": _AM_HOURS_PER_WEEK,
+        "account_managers": max(0.5, round(hours / am_hours_per_week * 2.0) / 2.0),
+        "am_hours_per_week": am_hours_per_week,
         "executive_days_per_year": float(max(1, int(round(exec_days)))),
         "budget_per_year": max(1.0, _sig(money, 3)),
-        "am_cost_per_year": _AM_COST_PER_YEAR,
+        "am_cost_per_year": defaults["resources"]["am_cost_per_year"],
     }
 
     return {
         "name": name if name is not None else f"Generated portfolio ({n} accounts, seed {seed})",
         "horizon_weeks": int(horizon_weeks),
-        "decision_interval_weeks": _DECISION_INTERVAL_WEEKS,
+        "decision_interval_weeks": defaults["decision_interval_weeks"],
         "seed": int(seed),
         "accounts": accounts,
         "resources": resources,

@@ -7,8 +7,9 @@ import numpy as np
 
 from . import _core
 
-_INTIMACY = ("low", "medium", "high")
-_SUPPORT = ("opposed", "neutral", "supportive")
+# the levels of the nine-grid's axes, from the engine's cell names "intimacy/support"
+_INTIMACY = tuple(dict.fromkeys(c.split("/")[0] for c in _core.GRID_CELLS))
+_SUPPORT = tuple(dict.fromkeys(c.split("/")[1] for c in _core.GRID_CELLS))
 
 
 def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
@@ -32,7 +33,8 @@ def fan_chart(results: Mapping[str, "Results"], metric: str = "revenue", window:
         fig = axes[0].figure
     for axis, name in zip(axes, names):
         # the first full window ends in week window - 1
-        series = _rolling_sum(results[name].weekly(metric), window)[:, window - 1:]
+        # plain arrays: shifted slices of a DataArray would be aligned by week, not subtracted
+        series = _rolling_sum(results[name].weekly(metric).to_numpy(), window)[:, window - 1:]
         weeks = np.arange(window - 1, window - 1 + series.shape[1])
         q = np.quantile(series, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
         axis.fill_between(weeks, q[0], q[4], alpha=0.2, color="tab:blue", label="5–95 %")

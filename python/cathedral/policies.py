@@ -16,9 +16,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-ALLOCATION_FIELDS = ("social_hours", "value_hours", "visits", "service_hours",
-                     "benchmarking", "exec_visits", "pursue_agreement", "jic")
-TIER_KEYS = ("S", "A", "B", "C", "cash_flow")
+from . import _core
+
+ALLOCATION_FIELDS = tuple(_core.ALLOCATION_FIELDS)  # docs/model.md §3.0
+TIER_KEYS = tuple(_core.TIER_LABELS)  # S, A, B, C, cash_flow (docs/model.md §6)
 
 
 class PolicyError(ValueError):
@@ -96,29 +97,28 @@ class Observation:
     after the centres running now).
     """
 
-    tier_labels = ("S", "A", "B", "C")
+    tier_labels = TIER_KEYS[:4]
 
-    def __init__(self, raw: dict, account_ids: list[str], costs: Mapping | None = None):
-        from . import _core
-
+    def __init__(self, raw: dict, account_ids: list[str], per_centre: Mapping | None = None):
         self.grid_cells = tuple(_core.GRID_CELLS)
         self.account_ids = list(account_ids)
         for key, value in raw.items():
             setattr(self, key, value)
         self.cash_flow = self.cash_flow.astype(bool)
         self.n_replications, self.n_accounts = self.tier.shape
-        self._costs = dict(costs or {})
+        # the commitment of one centre kept running, per resource (the engine's §4)
+        self._per_centre = dict(per_centre or {})
 
     def resources_left(self) -> dict:
         """What the resources leave for the plan after the joint innovation centres running now
         (docs/model.md §4: they are commitments, taken first), per replication: AM hours per week,
         executive days per year, budget per year. A centre kept running needs no setup."""
         centres = self.jic.sum(axis=1)
-        return {
-            "am_hours_per_week": self.resources["am_hours_per_week"] - centres * self._costs.get("jic_hours_per_week", 0.0),
-            "executive_days_per_year": np.full(self.n_replications, float(self.resources["executive_days_per_year"])),
-            "budget_per_year": self.resources["budget_per_year"] - centres * self._costs.get("jic_money_per_year", 0.0),
-        }
+        out = {}
+        for name, resource in (("am_hours_per_week", "am_hours"), ("executive_days_per_year", "executive_days"),
+                               ("budget_per_year", "budget")):
+            out[name] = float(self.resources[name]) - centres * self._per_centre.get(resource, 0.0)
+        return out
 
     def tier_label(self):
         """Tier labels as strings (replications × accounts): S, A, B, C or cash_flow."""
@@ -130,19 +130,19 @@ class Observation:
                 f"{self.n_replications} replications × {self.n_accounts} accounts>")
 
 
-_BOOL_FIELDS = ("pursue_agreement", "jic")
+_BOOL_FIELDS = ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]  # pursue_agreement, jic
 
 
 class _Decider:
     """Calls the user's function and turns its mapping into the engine's array."""
 
-    def __init__(self, fn, account_ids, costs):
+    def __init__(self, fn, account_ids, per_centre):
         self.fn = fn
         self.account_ids = list(account_ids)
-        self.costs = costs
+        self.per_centre = per_centre
 
     def __call__(self, raw: dict) -> np.ndarray:
-        obs = Observation(raw, self.account_ids, self.costs)
+        obs = Observation(raw, self.account_ids, self.per_centre)
         R, A = obs.n_replications, obs.n_accounts
         where = f"python policy at epoch {obs.epoch} (week {obs.week})"
         result = self.fn(obs)
@@ -184,7 +184,16 @@ class PythonPolicy(Policy):
         raise ValueError("a python policy has no JSON form; save the function's code instead")
 
     def _tree(self, scenario):
-        return ("python", _Decider(self.fn, scenario.account_ids, scenario.to_dict()["costs"]))
+        return ("python", _Decider(self.fn, scenario.account_ids, _running_centre_commitment(scenario)))
+
+
+def _running_centre_commitment(scenario) -> dict:
+    """What one joint innovation centre kept running commits, per resource, at the scenario's costs."""
+    from .resources import planned_use
+    from .scenario import Scenario, _stub
+
+    one = Scenario(_stub(costs=scenario.to_dict()["costs"]))
+    return planned_use(one, [{"jic": True}], jic_running=[True]).commitments
 
 
 def python(fn: Callable[[Observation], Mapping]) -> Policy:

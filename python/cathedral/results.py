@@ -1,9 +1,17 @@
 """Results of a run: KPIs, weekly portfolio series, per-account summaries,
-trajectories, fitted allocations and the nine-grid (docs/model.md §8)."""
+trajectories, fitted allocations and the nine-grid (docs/model.md §8).
+
+Summaries (means, standard errors, quantiles over replications) are pandas
+frames; values per replication are xarray DataArrays with named dimensions
+(`replication`, `week`, `account_id`, `epoch`, `kpi`) and their labels as
+coordinates, so `.sel(account_id="acc-001")` picks by label and `.to_numpy()`
+gives the plain array. Arithmetic between DataArrays aligns them by label.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from . import _core
 
@@ -59,9 +67,10 @@ class Results:
         table.index.name = "kpi"
         return table
 
-    def kpi_values(self) -> pd.DataFrame:
-        """Every KPI of every replication (replications × KPIs)."""
-        return pd.DataFrame(self._raw["kpis"], columns=self._kpi_names).rename_axis("replication")
+    def kpi_values(self) -> xr.DataArray:
+        """Every KPI of every replication: dims (replication, kpi), e.g. `.sel(kpi="revenue")`;
+        `.to_pandas()` gives the replications × KPIs frame."""
+        return self._labelled(self._raw["kpis"], ("replication", "kpi"), "kpis")
 
     # --- portfolio ------------------------------------------------------------
     def portfolio(self, metric: str | None = None) -> pd.DataFrame:
@@ -83,25 +92,27 @@ class Results:
             return frames[metric]
         return pd.concat(frames, axis=1, names=["metric", "stat"])
 
-    def totals(self, metric: str) -> np.ndarray:
-        """One horizon total of a flow per replication (portfolio-wide)."""
+    def totals(self, metric: str) -> xr.DataArray:
+        """One horizon total of a flow per replication (portfolio-wide): dims (replication,)."""
         name = self._check_metric(metric)
         if name not in _FLOWS:
             raise ValueError(f"totals({name!r}): {name} is a state, not a flow; use portfolio() or trajectory()")
-        return self._raw["portfolio"][:, :, _METRICS.index(name)].sum(axis=1)
+        return self._labelled(self._raw["portfolio"][:, :, _METRICS.index(name)].sum(axis=1), ("replication",), name)
 
-    def weekly(self, metric: str) -> np.ndarray:
-        """The portfolio series of one metric per replication (replications × weeks)."""
-        return self._raw["portfolio"][:, :, _METRICS.index(self._check_metric(metric))]
+    def weekly(self, metric: str) -> xr.DataArray:
+        """The portfolio series of one metric per replication: dims (replication, week)."""
+        name = self._check_metric(metric)
+        return self._labelled(self._raw["portfolio"][:, :, _METRICS.index(name)], ("replication", "week"), name)
 
-    def trajectory(self, metric: str) -> np.ndarray:
-        """Replications × weeks × accounts, for metrics kept with keep="trajectories" (or a list)."""
+    def trajectory(self, metric: str) -> xr.DataArray:
+        """Per replication, week and account, for metrics kept with keep="trajectories" (or a list):
+        dims (replication, week, account_id)."""
         name = self._check_metric(metric)
         kept = self._raw["trajectories"]
         if name not in kept:
             raise ValueError(f"trajectory({name!r}): not kept in this run; "
                              f"simulate(..., keep=\"trajectories\") or keep=[{name!r}, ...]")
-        return kept[name]
+        return self._labelled(kept[name], ("replication", "week", "account_id"), name)
 
     # --- accounts ---------------------------------------------------------------
     def accounts(self) -> pd.DataFrame:
@@ -109,7 +120,7 @@ class Results:
         over replications), with standard errors of revenue and contribution."""
         mean = self._raw["account_mean"]
         var = self._raw["account_var"]
-        frame = pd.DataFrame(mean, columns=list(_METRICS), index=pd.Index(self.account_ids, name="account"))
+        frame = pd.DataFrame(mean, columns=list(_METRICS), index=pd.Index(self.account_ids, name="account_id"))
         n = self.replications
         for name in ("revenue", "contribution"):
             frame[f"{name}_se"] = np.sqrt(var[:, _METRICS.index(name)] / n) if n > 1 else np.nan
@@ -128,7 +139,7 @@ class Results:
             raise ValueError(f"epoch: must be in [{-epochs}, {epochs - 1}], got {epoch}")
         shares = self._raw["tier_share"][epoch]
         return pd.DataFrame(shares, columns=list(_core.TIER_LABELS),
-                            index=pd.Index(self.account_ids, name="account"))
+                            index=pd.Index(self.account_ids, name="account_id"))
 
     # --- allocations ----------------------------------------------------------------
     def allocations(self) -> pd.DataFrame:
@@ -137,7 +148,7 @@ class Results:
         alloc = self._raw["allocation_mean"]  # epochs × accounts × fields
         E, A, _ = alloc.shape
         interval = self._raw["decision_interval_weeks"]
-        index = pd.MultiIndex.from_product([range(E), self.account_ids], names=["epoch", "account"])
+        index = pd.MultiIndex.from_product([range(E), self.account_ids], names=["epoch", "account_id"])
         frame = pd.DataFrame(alloc.reshape(E * A, -1), columns=list(_core.ALLOCATION_FIELDS), index=index)
         frame.insert(0, "week", np.repeat(np.arange(E) * interval, A))
         epochs = self.scale_factors()
@@ -163,6 +174,16 @@ class Results:
             "infeasible_share": self._raw["infeasible"].mean(axis=0),
         }, index=pd.RangeIndex(scale.shape[1], name="epoch"))
 
+    def scale_factor_values(self) -> xr.DataArray:
+        """The resource scale factor f of every replication and decision epoch: dims (replication,
+        epoch), with the epoch's first `week` and, per replication and epoch, the
+        `binding_resource` and whether it was `infeasible` as coordinates."""
+        out = self._labelled(self._raw["scale"], ("replication", "epoch"), "scale_factor")
+        names = np.array(_core.RESOURCES, dtype=object)
+        return out.assign_coords(
+            binding_resource=(("replication", "epoch"), names[self._raw["binding"].astype(int)]),
+            infeasible=(("replication", "epoch"), self._raw["infeasible"].astype(bool)))
+
     # --- nine-grid ------------------------------------------------------------------
     def nine_grid(self, week: int = -1) -> pd.DataFrame:
         """Key contacts per nine-grid cell and account at the end of `week` (mean over replications)."""
@@ -170,7 +191,7 @@ class Results:
         if not -self.horizon_weeks <= week < self.horizon_weeks:
             raise ValueError(f"week: must be in [{-self.horizon_weeks}, {self.horizon_weeks - 1}], got {week}")
         return pd.DataFrame(grid[week], columns=list(_core.GRID_CELLS),
-                            index=pd.Index(self.account_ids, name="account"))
+                            index=pd.Index(self.account_ids, name="account_id"))
 
     # --- plots ------------------------------------------------------------------------
     def plot_fan(self, metric: str = "revenue", ax=None, label: str | None = None):
@@ -184,6 +205,19 @@ class Results:
         return nine_grid_plot(self, week=week, ax=ax)
 
     # ------------------------------------------------------------------------------------
+    def _labelled(self, data: np.ndarray, dims: tuple, name: str) -> xr.DataArray:
+        coords = {}
+        for dim, n in zip(dims, data.shape):
+            if dim == "account_id":
+                coords[dim] = list(self.account_ids)
+            elif dim == "kpi":
+                coords[dim] = list(self._kpi_names)
+            else:  # replication, week, epoch: numbered from 0
+                coords[dim] = np.arange(n)
+        if "epoch" in dims:
+            coords["week"] = ("epoch", np.arange(data.shape[dims.index("epoch")]) * self._raw["decision_interval_weeks"])
+        return xr.DataArray(data, dims=dims, coords=coords, name=name)
+
     def _check_metric(self, metric: str) -> str:
         if metric not in _METRICS:
             import difflib

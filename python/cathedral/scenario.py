@@ -1,6 +1,8 @@
 """Scenarios: load, validate, edit and save (docs/model.md §2)."""
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -66,10 +68,22 @@ class Scenario:
 
     def initial_tiers(self) -> dict:
         """Tier label per account id at week 0 (docs/model.md §6): S, A, B, C or cash_flow."""
-        return dict(zip(self._core.account_ids, self._core.initial_tiers()))
+        from . import tiers
+
+        return dict(zip(self._core.account_ids, tiers.labels(scenario=self)))
 
     def tier_thresholds(self) -> dict:
-        return self._core.tier_thresholds()
+        """The §6 thresholds at week 0 (see cathedral.tiers.thresholds)."""
+        from . import tiers
+
+        return tiers.thresholds(scenario=self)
+
+    @staticmethod
+    def defaults() -> dict:
+        """The engine's defaults, read from the engine: the top-level settings, an account's and a
+        key contact's fields (docs/model.md §2; an account's fit_target defaults to its fit), the
+        resources that have one, the costs and parameters of §9 and the tiering of §6."""
+        return copy.deepcopy(_defaults())
 
     def accounts(self):
         """The accounts as a DataFrame (one row per account, with its week-0 tier)."""
@@ -80,7 +94,7 @@ class Scenario:
             row = {k: v for k, v in acc.items() if k not in ("contacts", "pipeline")}
             row["n_contacts"] = len(acc["contacts"])
             rows.append(row)
-        frame = pd.DataFrame(rows).set_index("id")
+        frame = pd.DataFrame(rows).set_index("id").rename_axis("account_id")  # the file keeps "id"
         frame["tier"] = pd.Series(self.initial_tiers())
         return frame
 
@@ -180,6 +194,41 @@ class Scenario:
     def __repr__(self) -> str:
         return (f"<Scenario {self.name!r}: {self.n_accounts} accounts, {self.horizon_weeks} weeks, "
                 f"decision every {self.decision_interval_weeks} weeks, seed {self.seed}>")
+
+
+# A scenario that carries only sections (tiering, params, costs): one placeholder account
+# and no resources. Its to_dict holds the engine's defaults.
+_STUB_ACCOUNT = {"id": "_", "wallet": 1.0, "contacts": [{"id": "_"}]}
+_REQUIRED_RESOURCES = ("account_managers", "executive_days_per_year", "budget_per_year")
+
+
+def _stub(**sections) -> "_core.Scenario":
+    data = {"accounts": [_STUB_ACCOUNT], "resources": {k: 0 for k in _REQUIRED_RESOURCES}}
+    data.update({k: v for k, v in sections.items() if v is not None})
+    return _core.Scenario.from_dict(data)
+
+
+def _number(row: dict):
+    """A table's default as the scenario file writes it: integers for the integer domains."""
+    return int(row["default"]) if row["domain"].startswith("integer") else row["default"]
+
+
+@functools.lru_cache(maxsize=1)
+def _defaults() -> dict:
+    full = _stub().to_dict()
+    account = full["accounts"][0]
+    contact = account.pop("contacts")[0]
+    for key in ("id", "name", "wallet", "fit_target", "pipeline"):
+        account.pop(key, None)
+    contact.pop("id")
+    out = {k: full[k] for k in ("name", "horizon_weeks", "decision_interval_weeks", "seed")}
+    out["account"] = account
+    out["contact"] = contact
+    out["resources"] = {k: v for k, v in full["resources"].items() if k not in _REQUIRED_RESOURCES}
+    out["costs"] = {row["name"]: _number(row) for row in _core.cost_table()}
+    out["params"] = {row["name"]: _number(row) for row in _core.param_table()}
+    out["tiering"] = full["tiering"]
+    return out
 
 
 def _hint(name: str, candidates) -> str:

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "cathedral/model.hpp"
 #include "cathedral/policy.hpp"
 #include "cathedral/tiers.hpp"
 #include "scenario_fixtures.hpp"
@@ -149,6 +150,27 @@ TEST(Tiers, ExplicitThresholdsFromTheTieringBlock) {
   EXPECT_EQ(n.tier_rules.s_min_wallet, 900.0);
   EXPECT_NEAR(n.tier_rules.a_min_wallet, 380.0, kTol);
   EXPECT_NEAR(n.tier_rules.b_min_wallet, 260.0, kTol);
+}
+
+TEST(Tiers, RulesForOtherWalletsUseTheScenariosTieringAndParams) {
+  // what the bindings (cathedral.tiers) call: the same rule for any portfolio's wallets
+  json j = five_accounts();
+  j["tiering"] = json::parse(R"({"A": {"min_wallet": 250, "min_fit": 0.6}})");
+  j["params"] = {{"cashflow_fit", 0.4}};
+  const Scenario s = scenario_from_json(j);
+  const TierRules r = tier_rules_for(s.tiering, s.params, {10, 20, 30, 40, 50});
+  EXPECT_NEAR(r.s_min_wallet, 46.0, kTol);  // pos 3.6
+  EXPECT_EQ(r.a_min_wallet, 250.0);
+  EXPECT_NEAR(r.b_min_wallet, 26.0, kTol);  // pos 1.6
+  EXPECT_EQ(r.s_min_fit, 0.7);
+  EXPECT_EQ(r.a_min_fit, 0.6);
+  EXPECT_EQ(r.cashflow_fit, 0.4);
+  // the model's rules are these for its initial wallets
+  const Model m = Model::build(s);
+  const TierRules own = tier_rules_for(s.tiering, s.params, m.wallet);
+  EXPECT_EQ(own.s_min_wallet, m.tier_rules.s_min_wallet);
+  EXPECT_EQ(own.a_min_wallet, m.tier_rules.a_min_wallet);
+  EXPECT_EQ(own.b_min_wallet, m.tier_rules.b_min_wallet);
 }
 
 // --------------------------------------------------------------- policies --

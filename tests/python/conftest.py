@@ -17,9 +17,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports matplotlib
 
 import pytest
 
-# cathedral is imported inside the fixtures and helpers, not here: test_generate.py
-# loads the generator by path and must keep running without the compiled package.
-
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DEMO_PORTFOLIO = EXAMPLES / "demo_portfolio.json"

@@ -128,8 +128,12 @@ def test_demo_content(demo_scenario):
     assert demo_scenario.horizon_weeks == 156
 
 
-def _tiers_by_model(accounts, cashflow_fit=0.35):
-    """docs/model.md §6 default tiering, independently in numpy."""
+def _tiers_by_model(scenario_dict):
+    """docs/model.md §6 with the scenario's (default) tiering, independently in numpy: an oracle
+    for the engine's rule (cathedral.tiers), which everything else calls."""
+    accounts = scenario_dict["accounts"]
+    cashflow_fit = scenario_dict["params"]["cashflow_fit"]
+    s_min_fit, a_min_fit = scenario_dict["tiering"]["S"]["min_fit"], scenario_dict["tiering"]["A"]["min_fit"]
     w = np.array([a["wallet"] for a in accounts])
     f = np.array([a["fit"] for a in accounts])
     p90, p70, p40 = np.percentile(w, [90, 70, 40])
@@ -137,9 +141,9 @@ def _tiers_by_model(accounts, cashflow_fit=0.35):
     for wi, fi in zip(w, f):
         if fi < cashflow_fit:
             out.append("cash_flow")
-        elif wi >= p90 and fi >= 0.7:
+        elif wi >= p90 and fi >= s_min_fit:
             out.append("S")
-        elif wi >= p70 and fi >= 0.5:
+        elif wi >= p70 and fi >= a_min_fit:
             out.append("A")
         elif wi >= p40:
             out.append("B")
@@ -152,7 +156,7 @@ def test_initial_tiers_follow_model_section_6(demo_scenario, small_scenario):
     for scenario in (demo_scenario, small_scenario,
                      cathedral.Scenario.from_dict(cathedral.generate_portfolio(57, seed=3))):
         d = scenario.to_dict()
-        assert list(scenario.initial_tiers().values()) == _tiers_by_model(d["accounts"])
+        assert list(scenario.initial_tiers().values()) == _tiers_by_model(d)
     assert small_scenario.initial_tiers() == {"a1": "S", "a2": "B", "a3": "cash_flow"}
 
 
@@ -167,7 +171,7 @@ def test_tier_thresholds_can_be_set(small_dict):
 
 def test_scenario_accounts_frame(small_scenario):
     frame = small_scenario.accounts()
-    assert list(frame.index) == ["a1", "a2", "a3"]
+    assert list(frame.index) == ["a1", "a2", "a3"] and frame.index.name == "account_id"
     assert frame.loc["a1", "name"] == "Alpha Industries"
     assert frame["n_contacts"].tolist() == [2, 1, 3]
     assert frame["tier"].tolist() == ["S", "B", "cash_flow"]
@@ -336,7 +340,7 @@ def test_epochs_when_the_interval_does_not_divide_the_horizon(small_dict, horizo
     years = -(-horizon // 52)
     assert [k for k in res.kpi_table().index if k.startswith("revenue_year_")] == \
         [f"revenue_year_{y}" for y in range(1, years + 1)]
-    np.testing.assert_allclose(res.kpi_values()[[f"revenue_year_{y}" for y in range(1, years + 1)]].sum(axis=1),
+    np.testing.assert_allclose(res.kpi_values().sel(kpi=[f"revenue_year_{y}" for y in range(1, years + 1)]).sum("kpi"),
                                res.totals("revenue"), rtol=1e-12)
     assert res.nine_grid().loc["a2"].sum() == 0
 
@@ -475,7 +479,7 @@ def test_keep_trajectories_shapes_and_sums(small_results):
         assert res.trajectory(metric).shape == (R, H, A)
     for metric in cathedral.FLOWS:
         tr = res.trajectory(metric)
-        total = tr.sum(axis=(1, 2))
+        total = tr.sum(["week", "account_id"]).to_numpy()
         if metric in ("contribution", "cash_flow"):
             team = 3 * 150 / 52 * H  # the team cost is portfolio-wide, not per account
             total = total - team

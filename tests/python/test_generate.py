@@ -1,7 +1,6 @@
 """Tests of cathedral.generate.generate_portfolio and of the demo files.
 
-The generator and the demo script are loaded by path, so these tests run
-without the compiled package.
+The demo script is loaded by path (it is an example, not part of the package).
 """
 
 import importlib.util
@@ -12,6 +11,10 @@ import pathlib
 import numpy as np
 import pytest
 
+import cathedral
+from cathedral import tiers as engine_tiers
+from cathedral.generate import generate_portfolio
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -21,9 +24,6 @@ def _load(name, path):
     spec.loader.exec_module(module)
     return module
 
-
-gen = _load("_test_cathedral_generate", ROOT / "python" / "cathedral" / "generate.py")
-generate_portfolio = gen.generate_portfolio
 
 ACCOUNT_KEYS = {"id", "name", "wallet", "wallet_growth", "staff", "fit", "fit_target",
                 "capability_match", "competitor_strength", "coverage", "satisfaction",
@@ -38,12 +38,7 @@ RESOURCE_KEYS = {"account_managers", "am_hours_per_week", "executive_days_per_ye
 
 def tiers(accounts):
     """docs/model.md §6, default tiering: (tier per account, cash-flow flag per account)."""
-    w = np.array([a["wallet"] for a in accounts], dtype=float)
-    f = np.array([a["fit"] for a in accounts], dtype=float)
-    p90, p70, p40 = np.percentile(w, [90, 70, 40])
-    tier = np.where((w >= p90) & (f >= 0.7), "S",
-                    np.where((w >= p70) & (f >= 0.5), "A", np.where(w >= p40, "B", "C")))
-    return tier, f < 0.35
+    return engine_tiers.classify([a["wallet"] for a in accounts], [a["fit"] for a in accounts])
 
 
 def test_deterministic_for_a_seed():
@@ -135,7 +130,6 @@ def test_portfolio_shape():
 def test_domains(n, contacts, seed):
     d = generate_portfolio(n, contacts, seed=seed, horizon_weeks=52, name="x")
     assert d["name"] == "x" and d["horizon_weeks"] == 52 and d["seed"] == seed
-    assert d["decision_interval_weeks"] >= 1
     assert "pipeline" not in json.dumps(d)
     assert set(d) <= {"name", "horizon_weeks", "decision_interval_weeks", "seed", "accounts",
                       "resources", "policy"}
@@ -163,7 +157,10 @@ def test_domains(n, contacts, seed):
     r = d["resources"]
     assert set(r) == RESOURCE_KEYS
     assert all(isinstance(v, float) and v > 0 for v in r.values())
-    assert r["am_hours_per_week"] == 30 and r["am_cost_per_year"] == 150
+    defaults = cathedral.Scenario.defaults()
+    assert r["am_hours_per_week"] == defaults["resources"]["am_hours_per_week"]
+    assert r["am_cost_per_year"] == defaults["resources"]["am_cost_per_year"]
+    assert d["decision_interval_weeks"] == defaults["decision_interval_weeks"]
     pol = d["policy"]
     assert pol["type"] == "tiered"
     assert set(pol["templates"]) == {"S", "A", "B", "C", "cash_flow"}
@@ -247,7 +244,7 @@ def test_demo_portfolio_properties():
     assert set(plans) == {"even spread", "key relationships only", "cathedral"}
 
     avail = portfolio["resources"]["account_managers"] * portfolio["resources"]["am_hours_per_week"]
-    use = {name: demo.planned_use(portfolio, plan)["hours"] for name, plan in plans.items()}
+    use = {name: demo.planned_use_of(portfolio, plan).total()["am_hours"] for name, plan in plans.items()}
     assert 1.1 * avail <= use["cathedral"] <= 1.3 * avail
     assert use["even spread"] == pytest.approx(use["cathedral"], rel=0.05)
 

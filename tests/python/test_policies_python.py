@@ -485,7 +485,7 @@ def downturn_scenario():
 
 
 def _per_epoch(res, account, fields=FIELDS):
-    return res.allocations().xs(account, level="account")[list(fields)]
+    return res.allocations().xs(account, level="account_id")[list(fields)]
 
 
 def test_rule_based_policy_mean_field(downturn_scenario):

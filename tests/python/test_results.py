@@ -49,17 +49,40 @@ def test_kpis_is_the_mean_column(small_results):
 
 def test_kpi_values_shape(small_results):
     v = small_results.kpi_values()
-    assert v.shape == (100, len(KPI_FIXED) + 1)
-    assert list(v.columns) == list(small_results.kpi_table().index)
-    assert v.index.name == "replication"
-    assert list(v.index) == list(range(100))
+    assert v.shape == (100, len(KPI_FIXED) + 1) and v.dims == ("replication", "kpi")
+    assert list(v.kpi.values) == list(small_results.kpi_table().index)
+    assert list(v.replication.values) == list(range(100))
+    frame = v.to_pandas()  # replications × KPIs
+    assert frame.index.name == "replication" and list(frame.columns) == list(v.kpi.values)
+
+
+def test_per_replication_values_are_labelled(small_results):
+    r = small_results
+    R, H, ids = r.replications, r.horizon_weeks, r.account_ids
+    t = r.totals("revenue")
+    assert t.dims == ("replication",) and t.name == "revenue" and list(t.replication.values) == list(range(R))
+    w = r.weekly("coverage")
+    assert w.dims == ("replication", "week") and list(w.week.values) == list(range(H))
+    tr = r.trajectory("revenue")
+    assert tr.dims == ("replication", "week", "account_id") and list(tr.account_id.values) == ids
+    # labels pick what positions did, and the plain array is one call away
+    np.testing.assert_array_equal(tr.sel(account_id="a2").to_numpy(), tr.to_numpy()[:, :, 1])
+    np.testing.assert_allclose(tr.sum("week").sel(account_id="a1"), tr.to_numpy()[:, :, 0].sum(axis=1), rtol=1e-12)
+    assert isinstance(t.to_numpy(), np.ndarray) and t.to_numpy().shape == (R,)
+    f = r.scale_factor_values()
+    E = len(r.scale_factors())
+    assert f.dims == ("replication", "epoch") and f.shape == (R, E)
+    assert list(f.week.values) == r.scale_factors()["week"].tolist()
+    np.testing.assert_allclose(f.mean("replication"), r.scale_factors()["scale_factor"], rtol=1e-12)
+    assert f.binding_resource.dims == ("replication", "epoch") and f.infeasible.dtype == bool
+    assert set(np.unique(f.binding_resource.values)) <= set(cathedral._core.RESOURCES)
 
 
 def test_kpi_table_statistics(demo_results):
     t = demo_results.kpi_table()
     v = demo_results.kpi_values()
     for k in ("revenue", "contribution", "win_rate", "revenue_year_2"):
-        col = v[k].dropna().to_numpy()
+        col = v.sel(kpi=k).dropna("replication").to_numpy()
         n = col.size
         assert t.loc[k, "mean"] == pytest.approx(col.mean(), rel=1e-12)
         assert t.loc[k, "se"] == pytest.approx(col.std(ddof=1) / np.sqrt(n), rel=1e-12)
@@ -103,7 +126,7 @@ def test_totals_and_weekly(small_results):
     assert t.shape == (100,)
     np.testing.assert_allclose(t, w.sum(axis=1), rtol=1e-12)
     assert t.mean() == pytest.approx(small_results.kpis()["revenue"], rel=1e-12)
-    np.testing.assert_allclose(t, small_results.kpi_values()["revenue"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(t, small_results.kpi_values().sel(kpi="revenue").to_numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("state", list(cathedral.STATES))
@@ -128,7 +151,7 @@ def test_unknown_metric_without_close_match(small_results):
 
 def test_accounts_frame(small_results):
     a = small_results.accounts()
-    assert list(a.index) == ["a1", "a2", "a3"] and a.index.name == "account"
+    assert list(a.index) == ["a1", "a2", "a3"] and a.index.name == "account_id"
     assert list(a.columns[:3]) == ["name", "tier_start", "tier_last_epoch"]
     assert set(cathedral.METRICS) <= set(a.columns)
     assert {"revenue_se", "contribution_se"} <= set(a.columns)
@@ -159,7 +182,7 @@ def test_accounts_flows_are_horizon_totals_and_states_end_values(small_results):
 def test_kpi_definitions(small_results):
     """docs/model.md §8 KPIs, recomputed from the weekly portfolio series."""
     r = small_results
-    v = r.kpi_values()
+    v = r.kpi_values().to_pandas()
     years = r.horizon_weeks / 52
     managers = r.scenario.to_dict()["resources"]["account_managers"]
     np.testing.assert_allclose(v["gross_profit"], r.totals("gross_profit"), rtol=1e-12)
@@ -178,8 +201,8 @@ def test_kpi_definitions(small_results):
 
 
 def test_kpi_definitions_over_three_years(demo_results):
-    v = demo_results.kpi_values()
-    w = demo_results.weekly("revenue")
+    v = demo_results.kpi_values().to_pandas()
+    w = demo_results.weekly("revenue").to_numpy()
     years = [w[:, 0:52].sum(1), w[:, 52:104].sum(1), w[:, 104:156].sum(1)]
     for y in range(3):
         np.testing.assert_allclose(v[f"revenue_year_{y + 1}"], years[y], rtol=1e-12)
@@ -202,7 +225,7 @@ def test_nine_grid(small_results):
     g = small_results.nine_grid()
     assert g.shape == (3, 9)
     assert list(g.columns) == GRID_CELLS == list(_core.GRID_CELLS)
-    assert list(g.index) == ["a1", "a2", "a3"] and g.index.name == "account"
+    assert list(g.index) == ["a1", "a2", "a3"] and g.index.name == "account_id"
     contacts = [len(a["contacts"]) for a in small_results.scenario.to_dict()["accounts"]]
     for week in (0, 10, 51, -1, -52):
         np.testing.assert_allclose(small_results.nine_grid(week).sum(axis=1).to_numpy(), contacts, rtol=1e-12)
@@ -239,7 +262,7 @@ def test_tier_shares(small_results, demo_results):
         E = res.scale_factors().shape[0]
         for e in (0, 1, E - 1, -1):
             s = res.tier_shares(e)
-            assert list(s.columns) == TIERS and list(s.index) == res.account_ids
+            assert list(s.columns) == TIERS and list(s.index) == res.account_ids and s.index.name == "account_id"
             np.testing.assert_allclose(s.sum(axis=1).to_numpy(), 1.0, rtol=1e-12)
             assert ((s >= 0) & (s <= 1)).all().all()
     start = demo_results.tier_shares(0)
@@ -251,7 +274,7 @@ def test_allocations_frame(demo_results):
     E = demo_results.horizon_weeks // 13
     A = len(demo_results.account_ids)
     assert a.shape[0] == E * A
-    assert list(a.index.names) == ["epoch", "account"]
+    assert list(a.index.names) == ["epoch", "account_id"]
     assert list(a.columns) == ["week"] + ALLOCATION_FIELDS + ["scale_factor", "binding_resource",
                                                               "infeasible_share"]
     assert sorted(set(a["week"])) == [13 * e for e in range(E)]

@@ -367,11 +367,11 @@ def test_market_downturn_reduces_revenue_monte_carlo(demo_scenario):
     downturn = demo_scenario.with_shocks(shocks.market(26, 77, 0.7))
     base = run(demo_scenario, replications=R)
     shocked = run(downturn, replications=R)
-    d = shocked.kpi_values()["revenue"].to_numpy() - base.kpi_values()["revenue"].to_numpy()
+    d = shocked.kpi_values().sel(kpi="revenue").to_numpy() - base.kpi_values().sel(kpi="revenue").to_numpy()
     se = d.std(ddof=1) / math.sqrt(R)
     assert d.mean() + 1.96 * se < 0
     # pairing works: the paired standard error is far below the unpaired one
-    unpaired = math.sqrt(base.kpi_values()["revenue"].var(ddof=1) / R + shocked.kpi_values()["revenue"].var(ddof=1) / R)
+    unpaired = math.sqrt(base.kpi_values().sel(kpi="revenue").var(ddof=1) / R + shocked.kpi_values().sel(kpi="revenue").var(ddof=1) / R)
     assert 3 * se < unpaired
     np.testing.assert_array_equal(shocked.weekly("revenue")[:, :26], base.weekly("revenue")[:, :26])
     np.testing.assert_array_equal(shocked.weekly("seen_deals")[:, :26], base.weekly("seen_deals")[:, :26])

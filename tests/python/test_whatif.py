@@ -56,7 +56,7 @@ def test_compare_table_layout(demo_comparison):
     table = demo_comparison.table()
     assert list(table.columns) == TABLE_COLUMNS
     assert table.index.names == ["kpi", "plan"]
-    kpis = list(demo_comparison.results["cathedral"].kpi_values().columns)
+    kpis = list(demo_comparison.results["cathedral"].kpi_values().kpi.values)
     assert list(table.index.get_level_values("kpi").unique()) == kpis
     assert list(table.index.get_level_values("plan").unique()) == ["cathedral", "cathedral + B visit", "even spread"]
     assert demo_comparison.plans == ["cathedral", "cathedral + B visit", "even spread"]
@@ -76,9 +76,9 @@ def test_baseline_rows_have_zero_difference(demo_comparison):
 def test_paired_statistics_are_per_replication_differences(demo_comparison):
     table = demo_comparison.table()
     z = NormalDist().inv_cdf(0.975)
-    base = demo_comparison.results["cathedral"].kpi_values()
+    base = demo_comparison.results["cathedral"].kpi_values().to_pandas()
     for plan in ("cathedral + B visit", "even spread"):
-        values = demo_comparison.results[plan].kpi_values()
+        values = demo_comparison.results[plan].kpi_values().to_pandas()
         for kpi in ("revenue", "contribution", "spend", "win_rate"):
             row = table.loc[(kpi, plan)]
             d = values[kpi].to_numpy() - base[kpi].to_numpy()
@@ -219,8 +219,8 @@ def test_attribution_parts_add_up_per_replication(demo_attribution):
 
 
 def test_attribution_ends_are_the_two_plans(demo_scenario, demo_plans, demo_attribution):
-    base = run(demo_scenario, demo_plans["even spread"], replications=100).kpi_values()
-    new = run(demo_scenario, demo_plans["cathedral"], replications=100).kpi_values()
+    base = run(demo_scenario, demo_plans["even spread"], replications=100).kpi_values().to_pandas()
+    new = run(demo_scenario, demo_plans["cathedral"], replications=100).kpi_values().to_pandas()
     for kpi in ("revenue", "contribution"):
         np.testing.assert_array_equal(demo_attribution._parts[kpi]["base"], base[kpi].to_numpy())
         np.testing.assert_array_equal(demo_attribution._parts[kpi]["new"], new[kpi].to_numpy())

@@ -71,6 +71,11 @@ struct Model {
   static Model build(const Scenario& s);
 };
 
+// docs/model.md §6: the tier thresholds for a portfolio with these wallets. A
+// min_wallet left unset in `tiering` is the 90th/70th/40th percentile of the
+// wallets (percentile_linear); the cash-flow threshold is params.cashflow_fit.
+TierRules tier_rules_for(const Tiering& tiering, const Params& params, const std::vector<double>& wallets);
+
 // Influence weights normalised to sum to 1; equal shares when all are 0.
 std::vector<double> normalised_weights(const std::vector<double>& raw);
 

@@ -31,28 +31,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-MODEL_ROLES = ("decision_maker", "technical", "procurement", "user", "influencer", "coach", "other")
-ACCOUNT_DEFAULTS = {"wallet_growth": 0.0, "staff": 100.0, "capability_match": 1.0, "competitor_strength": 0.5,
-                    "fit": 0.5}
+from .. import _core
+from ..scenario import Scenario, _stub
+
+MODEL_ROLES = tuple(_core.ROLES)  # docs/model.md §2.2
+# The account fields a CRM may leave empty, filled with the model's defaults (docs/model.md §2.1).
+_DEFAULTED_FIELDS = ("wallet_growth", "staff", "capability_match", "competitor_strength", "fit")
 
 
 def _param_scenario(params: dict | None = None, base=None):
     """A scenario that only carries parameters (for the layer functions)."""
-    import cathedral
-
     if base is not None:
         return base if not params else base.with_params(**params)
-    return cathedral.Scenario.from_dict({
-        "accounts": [{"id": "params", "wallet": 1.0}],
-        "resources": {"account_managers": 1, "executive_days_per_year": 1, "budget_per_year": 1},
-        "params": dict(params or {})})
+    return Scenario(_stub(params=dict(params or {})))
 
 
 def account_frame(crm) -> pd.DataFrame:
     """The accounts with the model's defaults filled in where the CRM is empty."""
     acc = crm.accounts.copy()
-    for col, default in ACCOUNT_DEFAULTS.items():
-        acc[col] = acc[col].fillna(default)
+    defaults = Scenario.defaults()["account"]
+    for col in _DEFAULTED_FIELDS:
+        acc[col] = acc[col].fillna(defaults[col])
     acc["fit_target"] = acc["fit_target"].fillna(acc["fit"])
     return acc
 
@@ -315,10 +314,8 @@ def as_is_plan(crm, as_of=None, allocation: pd.DataFrame | None = None, **kwargs
     alloc = allocation if allocation is not None else as_is_allocation(crm, as_of, **kwargs)
     entries = {}
     for row in alloc.itertuples(index=False):
-        e = {f: float(getattr(row, f)) for f in ("social_hours", "value_hours", "visits", "service_hours",
-                                                           "benchmarking", "exec_visits")}
-        e["pursue_agreement"] = bool(row.pursue_agreement)
-        e["jic"] = bool(row.jic)
+        e = {f: float(getattr(row, f)) for f in _core.ALLOCATION_FIELDS[:_core.N_RATE_FIELDS]}  # the rates
+        e.update({f: bool(getattr(row, f)) for f in _core.ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]})  # pursue_agreement, jic
         if row.contact_focus:
             e["contact_focus"] = {k: float(v) for k, v in row.contact_focus.items()}
         entries[row.account_id] = e
@@ -326,7 +323,7 @@ def as_is_plan(crm, as_of=None, allocation: pd.DataFrame | None = None, **kwargs
 
 
 def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, params: dict | None = None,
-                replay_weeks: int = 104, plan_weeks: int = 13, am_hours_per_week: float = 30.0,
+                replay_weeks: int = 104, plan_weeks: int = 13, am_hours_per_week: float | None = None,
                 headroom: float = 1.2, replay_result: Replay | None = None):
     """(scenario, as-is plan): a Scenario whose initial state is the CRM's today, and the
     static plan of each account's recent average effort.
@@ -337,19 +334,19 @@ def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, par
       agreement_weeks_left and jic from the recorded agreements and centres in force.
     - pipeline: the open deals, decided in the week of their decision_on (0 when overdue;
       without a date, sales_cycle_weeks after opened_on, or half a cycle from now).
-    - resources: account_managers = the account managers' FTE; am_hours_per_week (30);
+    - resources: account_managers = the account managers' FTE; am_hours_per_week (None: the
+      model's default);
       executive_days_per_year and budget_per_year = `headroom` (1.2) × the larger of what the
       as-is plan needs at the model's unit costs and what the last 12 months recorded
       (executive days of benchmarking meetings and visits by the costs table; money as recorded).
     """
-    import cathedral
+    from ..resources import planned_use
 
     as_of = crm.as_of(as_of)
     rep = replay_result if replay_result is not None else replay(crm, as_of, weeks=replay_weeks, params=params)
     alloc = as_is_allocation(crm, as_of, weeks=plan_weeks, replay_result=rep, agreement_window_weeks=replay_weeks)
     plan = as_is_plan(crm, as_of, allocation=alloc)
-    base = _param_scenario(params).to_dict()
-    prm, costs = base["params"], base["costs"]
+    prm = _param_scenario(params).to_dict()["params"]
     acc = account_frame(crm)
     est = rep.accounts.set_index("account_id")
     con = rep.contacts.merge(crm.contacts[["account_id", "contact_id", "role"]], on=["account_id", "contact_id"])
@@ -388,22 +385,20 @@ def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, par
 
     ams = crm.account_managers()
     fte = float(ams["fte"].sum()) if len(ams) else 1.0
-    per_year = alloc[["benchmarking", "exec_visits"]].sum()
-    exec_days_plan = (per_year["benchmarking"] * costs["benchmarking_exec_days"]
-                      + per_year["exec_visits"] * costs["exec_visit_exec_days"])
-    weekly_money = (alloc["social_hours"] * costs["social_money_per_hour"] + alloc["visits"] * costs["visit_money"]
-                    + alloc["service_hours"] * costs["service_money_per_hour"]).sum() * 52
-    money_plan = (weekly_money + per_year["benchmarking"] * costs["benchmarking_money"]
-                  + per_year["exec_visits"] * costs["exec_visit_money"]
-                  + alloc["jic"].sum() * costs["jic_money_per_year"])
-    act = crm.activities
-    last_year = act[(act["date"] <= as_of) & (act["date"] > as_of - pd.Timedelta(days=365))]
-    money_rec = float(last_year["money"].fillna(0).sum())
-    resources = {"account_managers": max(fte, 1e-6), "am_hours_per_week": am_hours_per_week,
-                 "executive_days_per_year": round(max(headroom * exec_days_plan, 1.0), 3),
-                 "budget_per_year": round(max(headroom * max(money_plan, money_rec), 1.0), 3)}
+    resources = {"account_managers": max(fte, 1e-6), "executive_days_per_year": 0.0, "budget_per_year": 0.0}
+    if am_hours_per_week is not None:
+        resources["am_hours_per_week"] = am_hours_per_week
     data = {"name": f"CRM {crm.folder or ''} as of {as_of.date()}".replace("  ", " "),
             "horizon_weeks": int(horizon_weeks), "seed": int(seed), "accounts": accounts,
             "resources": resources, "params": dict(params or {})}
-    scenario = cathedral.Scenario.from_dict(data)
+    # the as-is plan's needs at the model's unit costs (§4; the centres open now keep running)
+    use = planned_use(data, alloc, jic_running=alloc["jic"].to_numpy())
+    exec_days_plan = use.total()["executive_days"]
+    money_plan = use.total()["budget"]
+    act = crm.activities
+    last_year = act[(act["date"] <= as_of) & (act["date"] > as_of - pd.Timedelta(days=365))]
+    money_rec = float(last_year["money"].fillna(0).sum())
+    resources["executive_days_per_year"] = round(max(headroom * exec_days_plan, 1.0), 3)
+    resources["budget_per_year"] = round(max(headroom * max(money_plan, money_rec), 1.0), 3)
+    scenario = Scenario.from_dict(data)
     return scenario, plan

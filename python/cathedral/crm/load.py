@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import _core
+
 # file -> (required columns, columns that may be empty)
 SCHEMA = {
     "accounts.csv": (["account_id", "name", "wallet", "wallet_growth", "staff", "fit", "fit_target",
@@ -34,10 +36,9 @@ ACTIVITY_TYPES = ("social", "value", "visit", "service", "benchmarking", "exec_v
                   "jic_opened", "jic_closed", "survey")
 PERSON_ROLES = ("account_manager", "executive", "specialist")
 DEAL_STATUSES = ("open", "won", "lost")
-TIERS = ("S", "A", "B", "C")
-MODEL_ROLES = ("decision_maker", "technical", "procurement", "user", "influencer", "coach", "other")
-INTIMACY_LEVELS = ("low", "medium", "high")
-SUPPORT_LEVELS = ("opposed", "neutral", "supportive")
+TIERS = tuple(_core.TIER_LABELS[:4])  # S, A, B, C (docs/model.md §6)
+MODEL_ROLES = tuple(_core.ROLES)  # docs/model.md §2.2
+GRID_CELLS = tuple(_core.GRID_CELLS)  # intimacy/support, e.g. high/supportive (docs/model.md §6)
 ACCOUNT_NUMBERS = ("wallet_growth", "staff", "fit", "fit_target", "capability_match", "competitor_strength")
 # (lo, hi, lo_open) domains of the numbers (docs/model.md §2)
 _DOMAINS = {
@@ -321,7 +322,7 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     f = r.frame
     r._report((f["stance"] == "").to_numpy(), "stance", lambda v: "empty value", "repaired: stance 0 is used")
     r.number("stance", required=False, repair_note="stance 0 is used")
-    cells = [f"{i}/{s}" for i in INTIMACY_LEVELS for s in SUPPORT_LEVELS]
+    cells = list(GRID_CELLS)
     r.choice("target_cell", cells, required=False)
     f = r.frame
     odd = ((f["role"] != "") & ~f["role"].isin(MODEL_ROLES)).to_numpy()

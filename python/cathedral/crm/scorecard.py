@@ -27,6 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import tiers as engine_tiers
+from ..scenario import Scenario
+
+_GRID = Scenario.defaults()["tiering"]["grid"]  # the engine's nine-grid cuts (docs/model.md §6)
+
 DEFAULT_THRESHOLDS = {
     "strategy_review_days": 365,       # 1: reviewed within
     "accounts_share": 1.0,             # 1, 5, 6 per AM / portfolio: share of applicable accounts passing
@@ -45,8 +50,8 @@ DEFAULT_THRESHOLDS = {
     "complaints_closed_share": 0.9,    # 8: share closed in time
     "minutes_days": 7,                 # 9: minutes filed within
     "minutes_filed_share": 0.9,        # 9: share filed in time
-    "intimacy_cuts": (1 / 3, 2 / 3),   # nine-grid cells (docs/model.md §6)
-    "support_cuts": (-1 / 3, 1 / 3),
+    "intimacy_cuts": tuple(_GRID["intimacy"]),  # nine-grid cells (docs/model.md §6)
+    "support_cuts": tuple(_GRID["support"]),
 }
 
 ACTIONS = {
@@ -75,37 +80,30 @@ def _filled(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def grid_cell(intimacy, support, intimacy_cuts=(1 / 3, 2 / 3), support_cuts=(-1 / 3, 1 / 3)):
-    """Nine-grid cell labels `intimacy/support` (docs/model.md §6)."""
-    i = np.digitize(np.asarray(intimacy, dtype=float), intimacy_cuts)
-    s = np.digitize(np.asarray(support, dtype=float), support_cuts)
-    il = np.array(["low", "medium", "high"])[i]
-    sl = np.array(["opposed", "neutral", "supportive"])[s]
-    return np.char.add(np.char.add(il.astype(str), "/"), sl.astype(str))
+def _grid_tiering(intimacy_cuts, support_cuts) -> dict:
+    return {"grid": {"intimacy": [float(c) for c in intimacy_cuts], "support": [float(c) for c in support_cuts]}}
+
+
+def grid_cell(intimacy, support, intimacy_cuts=DEFAULT_THRESHOLDS["intimacy_cuts"],
+              support_cuts=DEFAULT_THRESHOLDS["support_cuts"]):
+    """Nine-grid cell labels `intimacy/support` (docs/model.md §6, the engine's rule); "" where a value is missing."""
+    return engine_tiers.grid_cells(intimacy, support, tiering=_grid_tiering(intimacy_cuts, support_cuts))
 
 
 def tiers(crm, tiering: dict | None = None) -> pd.DataFrame:
     """S/A/B/C and the cash-flow flag of every account by docs/model.md §6 (current wallet and fit;
     thresholds from the engine), next to the tier recorded in the CRM, with the disagreements:
     `agrees` and a `finding` (e.g. an S account whose fit says cash-flow)."""
-    import cathedral
     from .estimate import account_frame
 
     acc = account_frame(crm)
     if acc.empty:
         return pd.DataFrame(columns=["account_id", "name", "wallet", "fit", "model_tier", "cash_flow",
                                      "recorded_tier", "agrees", "finding"])
-    data = {"accounts": [{"id": r.account_id, "wallet": float(r.wallet), "fit": float(r.fit)}
-                         for r in acc.itertuples(index=False)],
-            "resources": {"account_managers": 1, "executive_days_per_year": 1, "budget_per_year": 1}}
-    if tiering:
-        data["tiering"] = tiering
-    th = cathedral.Scenario.from_dict(data).tier_thresholds()
-    w, f = acc["wallet"].to_numpy(), acc["fit"].to_numpy()
-    letter = np.where((w >= th["S_min_wallet"]) & (f >= th["S_min_fit"]), "S",
-                      np.where((w >= th["A_min_wallet"]) & (f >= th["A_min_fit"]), "A",
-                               np.where(w >= th["B_min_wallet"], "B", "C")))
-    cash = f < th["cashflow_fit"]
+    w, f = acc["wallet"].to_numpy(dtype=float), acc["fit"].to_numpy(dtype=float)
+    th = engine_tiers.thresholds(w, tiering=tiering or None)
+    letter, cash = engine_tiers.classify(w, f, tiering=tiering or None)
+    letter = letter.astype(str)
     rec = crm.accounts["tier"].to_numpy()
     out = pd.DataFrame({"account_id": acc["account_id"], "name": acc["name"], "wallet": w, "fit": f,
                         "model_tier": letter, "cash_flow": cash, "recorded_tier": rec})
@@ -285,10 +283,11 @@ def scorecard(crm, as_of=None, thresholds: dict | None = None, contact_states: p
     states = _contact_states(crm, as_of, contact_states)
     st = con[["account_id", "contact_id", "influence"]].merge(
         states[["account_id", "contact_id", "intimacy", "support"]], on=["account_id", "contact_id"], how="left")
-    ic, sc = th["intimacy_cuts"], th["support_cuts"]
-    st["cell"] = grid_cell(st["intimacy"], st["support"], ic, sc) if len(st) else []
-    st["supportive"] = st["support"] >= sc[1]
-    st["risk"] = (st["intimacy"] >= ic[1]) & (st["support"] < sc[0])
+    grid = _grid_tiering(th["intimacy_cuts"], th["support_cuts"])
+    codes = engine_tiers.grid_codes(st["intimacy"], st["support"], tiering=grid) if len(st) else np.zeros(0, int)
+    st["cell"] = np.array(engine_tiers.GRID_CELLS + ("",), dtype=object)[codes]
+    st["supportive"] = (codes >= 0) & (codes % 3 == 2)  # the supportive column of the grid
+    st["risk"] = codes == engine_tiers.GRID_CELLS.index(engine_tiers.RISK_CELL)
     w = st["influence"].to_numpy(dtype=float)
     tot = st.groupby("account_id")["influence"].transform("sum").to_numpy(dtype=float)
     n_in = st.groupby("account_id")["influence"].transform("size").to_numpy(dtype=float)

@@ -4,6 +4,10 @@ contact, a missing rating, a negative hours entry, a deal of an unknown account)
 
     from cathedral.crm import synthetic
     synthetic.write_export("examples/crm", seed=11)
+
+The recorded tiers start from the model's (cathedral.tiers), the recorded hours
+and money of meetings are the model's default costs, and deals arrive as the
+model's default deal flow would have them.
 """
 from __future__ import annotations
 
@@ -51,6 +55,12 @@ def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40
     `end` is the date of the last recorded week; the records span `weeks`
     weeks before it. Deterministic for a given seed.
     """
+    from .. import tiers
+    from ..scenario import Scenario
+
+    defaults = Scenario.defaults()
+    cost = {k: _fmt(float(v)) for k, v in defaults["costs"].items()}
+    prm = defaults["params"]
     rng = np.random.default_rng(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,14 +83,13 @@ def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40
     # accounts
     wallet = np.round(np.exp(rng.normal(np.log(2500), 0.8, n_accounts)), -1)
     fit = np.clip(rng.beta(3, 2.5, n_accounts), 0.05, 0.98)
-    q = np.percentile(wallet, [90, 70, 40])
+    model_tier, _ = tiers.classify(wallet, fit)
     accounts, acc_rows = [], []
     for a in range(n_accounts):
         aid = f"ACC-{a + 1:03d}"
         name = f"{_PREFIX[a % len(_PREFIX)]} {_SECTOR[(a * 7) % len(_SECTOR)]}" + (" Group" if a >= 20 else "")
         F = float(fit[a])
-        tier = ("S" if wallet[a] >= q[0] and F >= 0.7 else "A" if wallet[a] >= q[1] and F >= 0.5
-                else "B" if wallet[a] >= q[2] else "C")
+        tier = str(model_tier[a])
         if rng.random() < 0.12:  # the CRM's tier is stale now and then
             tier = {"S": "A", "A": "S", "B": "A", "C": "B"}[tier]
         if a == 3:
@@ -150,7 +159,7 @@ def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40
                     act.append([day(w, rng.integers(5)), am, acc["id"], c, "value",
                                 _fmt(float(np.round(rng.uniform(1, 4) * 2) / 2)), "", "", ""])
             for _ in range(rng.poisson(1.8 * lv)):
-                act.append([day(w, rng.integers(5)), am, acc["id"], "", "visit", "2", "0.05", "", ""])
+                act.append([day(w, rng.integers(5)), am, acc["id"], "", "visit", cost["visit_hours"], cost["visit_money"], "", ""])
             if rng.random() < 0.5 * lv:
                 act.append([day(w, rng.integers(5)), am, acc["id"], "", "service",
                             _fmt(float(np.round(rng.uniform(0.5, 3) * 2) / 2)), "", "", ""])
@@ -158,29 +167,29 @@ def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40
             if acc["key"] and rng.random() < 0.8:
                 w = year * 52 + int(rng.integers(5, 47))
                 filed = day(w, 0) if rng.random() < 0.7 else str(np.datetime64(day(w, 0)) + int(rng.integers(8, 30)))
-                act.append([day(w, 0), execs[a % 3], acc["id"], "", "benchmarking", "16", "5",
+                act.append([day(w, 0), execs[a % 3], acc["id"], "", "benchmarking", cost["benchmarking_hours"], cost["benchmarking_money"],
                             filed if rng.random() < 0.9 else "", ""])
             for _ in range(int(rng.integers(1, 4)) if acc["key"] else int(rng.random() < 0.2)):
                 w = year * 52 + int(rng.integers(0, 52))
                 filed = str(np.datetime64(day(w, 1)) + int(rng.integers(0, 12)))
-                act.append([day(w, 1), execs[(a + 1) % 3], acc["id"], "", "exec_visit", "8", "20",
+                act.append([day(w, 1), execs[(a + 1) % 3], acc["id"], "", "exec_visit", cost["exec_visit_hours"], cost["exec_visit_money"],
                             filed if rng.random() < 0.9 else "", ""])
             if rng.random() < 0.8 or acc["key"]:
                 w = year * 52 + int(rng.integers(10, 50))
                 act.append([day(w, 2), am, acc["id"], "", "survey", "", "", "",
                             _fmt(float(np.clip(rng.normal(0.62, 0.12), 0, 1)))])
         if acc["key"] and acc["fit"] > 0.6 and rng.random() < 0.6:
-            act.append([day(int(rng.integers(0, 80)), 3), execs[0], acc["id"], "", "agreement_signed", "40", "10",
+            act.append([day(int(rng.integers(0, 80)), 3), execs[0], acc["id"], "", "agreement_signed", cost["agreement_hours"], cost["agreement_money"],
                         "", ""])
         if acc["tier"] == "S" and rng.random() < 0.5:
             w = int(rng.integers(0, 60))
-            act.append([day(w, 4), execs[1], acc["id"], "", "jic_opened", "", "500", "", ""])
+            act.append([day(w, 4), execs[1], acc["id"], "", "jic_opened", "", cost["jic_setup_money"], "", ""])
             if rng.random() < 0.3:
                 act.append([day(w + int(rng.integers(20, 40)), 4), execs[1], acc["id"], "", "jic_closed", "", "",
                             "", ""])
     # the usual mess
-    act.append(["2025-13-04", ams[0], accounts[0]["id"], "", "visit", "2", "", "", ""])
-    act.append(["31/03/2026", ams[1], accounts[1]["id"], "", "visit", "2", "", "", ""])
+    act.append(["2025-13-04", ams[0], accounts[0]["id"], "", "visit", cost["visit_hours"], "", "", ""])
+    act.append(["31/03/2026", ams[1], accounts[1]["id"], "", "visit", cost["visit_hours"], "", "", ""])
     act.append([day(weeks - 3, 1), ams[2], accounts[2]["id"], f"{accounts[2]['id']}-C9", "social", "2", "0.4", "",
                 ""])
     act.append([day(weeks - 5, 2), ams[3], accounts[3]["id"], "", "service", "-1.5", "", "", ""])
@@ -191,14 +200,15 @@ def write_export(folder: str | os.PathLike, seed: int = 11, n_accounts: int = 40
     # deals
     deals = []
     n_deal = 0
+    cycle, sigma = int(prm["sales_cycle_weeks"]), prm["deal_size_sigma"]
     for acc in accounts:
-        mean_size = 0.08 * acc["wallet"]
-        for w in range(-16, weeks):
+        mean_size = prm["deal_fraction"] * acc["wallet"]
+        for w in range(-cycle, weeks):
             if rng.random() < acc["wallet"] / (52 * mean_size) * 0.8:
                 n_deal += 1
-                size = float(np.round(mean_size * rng.lognormal(-0.18, 0.6), 1))
+                size = float(np.round(mean_size * rng.lognormal(-0.5 * sigma * sigma, sigma), 1))
                 opened = start_day + 7 * w + int(rng.integers(5))
-                decision = opened + 7 * 16
+                decision = opened + 7 * cycle
                 status = "open" if decision > end_day else ("won" if rng.random() < 0.45 + 0.3 * acc["fit"] else "lost")
                 deals.append([f"D{n_deal:05d}", acc["id"], str(opened), str(decision), _fmt(size, 1), status,
                               _fmt(float(np.round(rng.uniform(0.2, 0.35), 3)), 3) if status == "won" else ""])
