@@ -311,6 +311,13 @@ std::string default_text(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string sentence(std::string text, bool capital) {
+  if (text.empty()) return text;
+  if (capital && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+  if (text.back() != '.') text += '.';
+  return text;
+}
+
 std::string_view type_name(Type t) {
   switch (t) {
     case Type::number: return "number";

@@ -93,7 +93,7 @@ Field<Shock> shock_account() {
 const Table<Shock>& market_shock_table() {
   static const Table<Shock> t{
       "shock_market",
-      "market shock",
+      "Market shock",
       "A market downturn (factor < 1) or boom (factor > 1) for the whole portfolio.",
       {tag<Shock>("type", "market", "the kind of shock"),
        week("from_week", &Shock::from_week, "first week of the shock"),
@@ -111,7 +111,7 @@ const Table<Shock>& market_shock_table() {
 const Table<Shock>& contact_leaves_shock_table() {
   static const Table<Shock> t{
       "shock_contact_leaves",
-      "contact_leaves shock",
+      "Contact-leaves shock",
       "A key contact departs; the successor takes the same position (docs/model.md §3.4).",
       {tag<Shock>("type", "contact_leaves", "the kind of shock"), shock_account(),
        text("contact", &Shock::contact, D::finite, "id of the contact who leaves")
@@ -134,7 +134,7 @@ const Table<Shock>& contact_leaves_shock_table() {
 const Table<Shock>& strategy_shift_shock_table() {
   static const Table<Shock> t{
       "shock_strategy_shift",
-      "strategy_shift shock",
+      "Strategy-shift shock",
       "The customer's strategy turns: its fit target changes.",
       {tag<Shock>("type", "strategy_shift", "the kind of shock"), shock_account(),
        week("week", &Shock::week, "the week the fit target changes"),
@@ -145,7 +145,7 @@ const Table<Shock>& strategy_shift_shock_table() {
 const Table<Shock>& competitor_shock_table() {
   static const Table<Shock> t{
       "shock_competitor",
-      "competitor shock",
+      "Competitor shock",
       "A competitor pushes in: the incumbent competitor's hold changes.",
       {tag<Shock>("type", "competitor", "the kind of shock"), shock_account(),
        week("from_week", &Shock::from_week, "the week from which the new strength holds"),
@@ -297,10 +297,11 @@ Field<EntryMap> tier_entry(std::string label, std::string doc, bool required) {
   return f;
 }
 
-std::string tier_label_doc(const char* label) {
+std::string tier_label_doc(const char* label, bool templates) {
   const std::string l = label;
-  if (l == "cash_flow") return "cash-flow accounts (fit below params.cashflow_fit), over their tier's entry";
-  return "accounts of tier " + l;
+  if (l != kTierLabels[kCashFlowLabel]) return "accounts of tier " + l;
+  return templates ? "cash-flow accounts (fit below params.cashflow_fit); without it they use their tier's template"
+                   : "cash-flow accounts (fit below params.cashflow_fit), over their tier's entry";
 }
 
 // A static policy's per-account entries, keyed by account id.
@@ -347,7 +348,7 @@ Field<PolicySpec> account_entries() {
 const Table<PolicySpec>& static_policy_table() {
   static const Table<PolicySpec> t{
       "policy_static",
-      "static policy",
+      "Static policy",
       "One allocation per account, fixed over time: the default, over it the entry of the account's tier at week 0, "
       "then cash_flow, then the account's own entry; a field an entry leaves out comes from the one below.",
       {tag<PolicySpec>("type", kPolicyTypeNames[0], "the kind of policy"),
@@ -360,7 +361,7 @@ const Table<PolicySpec>& static_policy_table() {
 const Table<PolicySpec>& tiered_policy_table() {
   static const Table<PolicySpec> t{
       "policy_tiered",
-      "tiered policy",
+      "Tiered policy",
       "An allocation template per tier label; accounts are re-tiered at every decision epoch (docs/model.md §6).",
       {tag<PolicySpec>("type", kPolicyTypeNames[1], "the kind of policy"),
        object("templates", &PolicySpec::templates, tier_templates_table, "the template of each tier label").needed()}};
@@ -386,7 +387,7 @@ ListRules<SchedulePhase> phase_rules() {
 const Table<PolicySpec>& schedule_policy_table() {
   static const Table<PolicySpec> t{
       "policy_schedule",
-      "schedule policy",
+      "Schedule policy",
       "Policies one after another: a phase takes over at the first decision epoch at or after its from_week.",
       {tag<PolicySpec>("type", kPolicyTypeNames[2], "the kind of policy"),
        list("phases", &PolicySpec::phases, phase_table, "the phases, by increasing from_week", phase_rules()).needed()}};
@@ -626,7 +627,7 @@ const Table<AllocationEntry>& allocation_table() {
       "allocation",
       "Allocation",
       "A (possibly partial) allocation of effort per account (docs/model.md §3.0); fields left out come from the "
-      "entry it overrides.",
+      "entry it overrides. contact_focus is only allowed in a static policy's account entries.",
       allocation_fields(false)};
   return t;
 }
@@ -643,7 +644,7 @@ const Table<EntryMap>& tier_entries_table() {
   static const Table<EntryMap> t{"tier_entries", "Tier entries", "A static policy's allocation per tier label.", [] {
                                    std::vector<Field<EntryMap>> fields;
                                    for (const char* label : kTierLabels)
-                                     fields.push_back(tier_entry(label, tier_label_doc(label), false));
+                                     fields.push_back(tier_entry(label, tier_label_doc(label, false), false));
                                    return fields;
                                  }()};
   return t;
@@ -656,7 +657,7 @@ const Table<EntryMap>& tier_templates_table() {
         std::vector<Field<EntryMap>> fields;
         for (const char* label : kTierLabels) {
           const bool cash_flow = std::string(label) == kTierLabels[kCashFlowLabel];
-          fields.push_back(tier_entry(label, tier_label_doc(label), !cash_flow));
+          fields.push_back(tier_entry(label, tier_label_doc(label, true), !cash_flow));
         }
         return fields;
       }()};

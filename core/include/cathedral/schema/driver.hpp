@@ -120,6 +120,8 @@ class Docs {
 
 // A default as the docs show it: 0.5, "scenario", false, [], null.
 std::string default_text(const json& v);
+// `text` ending in a full stop (and starting with a capital when `capital`).
+std::string sentence(std::string text, bool capital = true);
 
 // ---- fields and tables ------------------------------------------------------
 
@@ -255,17 +257,17 @@ class Table final : public Shape<O> {
     for (const auto& f : fields_) {
       if (!f.forbidden.empty()) continue;
       json s = f.schema(defs);
-      std::string description = f.doc;
-      if (!f.default_doc.empty() && !f.required) description += " Default: " + f.default_doc + ".";
-      for (const auto& rule : f.rules) description += " Not checked by this schema: " + rule + ".";
+      std::string description = sentence(f.doc);
+      if (!f.default_doc.empty() && !f.required) description += " Default: " + sentence(f.default_doc, false);
+      for (const auto& rule : f.rules) description += " Not checked by this schema: " + sentence(rule, false);
       s["description"] = description;
       if (!f.required && !f.derive)
         if (auto v = f.write(blank); v && !v->is_object()) s["default"] = *v;
       props[f.name] = std::move(s);
       if (f.required) required.push_back(f.name);
     }
-    std::string description = doc_;
-    for (const auto& rule : rules_) description += " Not checked by this schema: " + rule.doc + ".";
+    std::string description = sentence(doc_);
+    for (const auto& rule : rules_) description += " Not checked by this schema: " + sentence(rule.doc, false);
     json out = {{"title", title_}, {"description", description}, {"type", "object"},
                 {"properties", std::move(props)}, {"additionalProperties", false}};
     if (!required.empty()) out["required"] = std::move(required);
