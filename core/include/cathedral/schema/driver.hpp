@@ -334,8 +334,6 @@ class Variants final : public Shape<O> {
       r.add(kp, "required");
       return false;
     }
-    std::vector<std::string> values;
-    for (const auto& o : options_) values.push_back(o.value);
     for (std::size_t i = 0; i < options_.size(); ++i) {
       if (type->is_string() && type->template get_ref<const std::string&>() == options_[i].value) {
         pick_(out, static_cast<int>(i));
@@ -343,6 +341,8 @@ class Variants final : public Shape<O> {
         return true;
       }
     }
+    std::vector<std::string> values;
+    for (const auto& o : options_) values.push_back(o.value);
     if (hint_unknown_ && type->is_string()) {
       r.add(kp, unknown_message(name_ + " " + key_, key_ + "s", type->template get_ref<const std::string&>(), values));
     } else {
