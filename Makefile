@@ -6,7 +6,7 @@ BUILD       := build/release
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 OUT         ?= out/demo
 
-.PHONY: all deps venv build install demo test test-cpp test-python test-sanitize fuzz bench clean
+.PHONY: all deps venv build install demo test test-cpp test-python test-sanitize fuzz bench scenario-docs clean
 
 all: install
 
@@ -56,6 +56,12 @@ fuzz: deps
 	cmake --build build/fuzz -j $(JOBS)
 	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/*.json build/fuzz/corpus/
 	build/fuzz/tests/fuzz/fuzz_scenario build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=8192
+
+# docs/scenario.schema.json and docs/scenario-format.md, from the loader's field tables
+# (tests/python/test_schema.py fails when the checked-in copies are out of date).
+scenario-docs: install
+	$(PYTHON) -m cathedral schema --out docs/scenario.schema.json
+	$(PYTHON) -m cathedral schema --markdown --out docs/scenario-format.md
 
 bench: install
 	CATHEDRAL_WITH_BENCH=1 bash scripts/install-deps.sh

@@ -14,25 +14,13 @@ namespace py = pybind11;
 namespace cathedral::bindings {
 
 namespace {
-const char* domain_name(Domain d) {
-  switch (d) {
-    case Domain::unit: return "[0, 1]";
-    case Domain::positive: return "> 0";
-    case Domain::nonnegative: return ">= 0";
-    case Domain::finite: return "finite";
-    case Domain::persistence: return "[0, 1)";
-    case Domain::integer_ge1: return "integer >= 1";
-    case Domain::integer_ge0: return "integer >= 0";
-  }
-  return "";
-}
-
 template <class Owner>
 py::list table_rows(std::span<const FieldInfo<Owner>> table) {
   py::list rows;
   for (const auto& f : table)
     rows.append(py::dict(py::arg("name") = std::string(f.name), py::arg("group") = std::string(f.group),
-                         py::arg("default") = f.default_value, py::arg("domain") = domain_name(f.domain)));
+                         py::arg("default") = f.default_value, py::arg("domain") = domain_text(f.domain),
+                         py::arg("integer") = domain_bounds(f.domain).integer, py::arg("doc") = std::string(f.doc)));
   return rows;
 }
 }  // namespace
@@ -74,6 +62,10 @@ void bind_scenario(py::module_& m) {
 
   m.def("param_table", [] { return table_rows<Params>(param_table()); });
   m.def("cost_table", [] { return table_rows<Costs>(cost_table()); });
+  m.def("scenario_schema", [] { return from_json(scenario_schema()); },
+        "The JSON Schema (draft 2020-12) of a scenario file, from the parser's field tables.");
+  m.def("scenario_format", [] { return from_json(scenario_format()); },
+        "Every object of a scenario file with its fields, from the parser's field tables.");
   m.attr("METRICS") = py::cast(std::vector<std::string>(kMetricNames.begin(), kMetricNames.end()));
   m.attr("N_FLOWS") = kNumFlows;
   m.attr("N_RATE_FIELDS") = kNumRateFields;  // the first allocation fields are rates >= 0, the rest flags

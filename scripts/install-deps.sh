@@ -9,6 +9,7 @@ PACKAGES=(
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-numpy python3-pandas python3-xarray python3-pytest python3-matplotlib python3-tqdm
   python3-nbclient python3-nbformat python3-ipykernel
+  python3-jsonschema python3-hypothesis
 )
 if [ "${CATHEDRAL_WITH_BENCH:-0}" = 1 ]; then PACKAGES+=(python3-numba); fi
 

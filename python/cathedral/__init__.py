@@ -16,11 +16,11 @@ from . import _core
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
 from .results import Results
-from .scenario import Scenario
+from .scenario import Scenario, scenario_schema
 from .simulation import METRICS, FLOWS, STATES, simulate
 
 __all__ = [
-    "Scenario", "simulate", "Results", "policies", "shocks", "compare", "Comparison", "attribute",
+    "Scenario", "scenario_schema", "simulate", "Results", "policies", "shocks", "compare", "Comparison", "attribute",
     "Attribution", "generate_portfolio", "crm", "evaluate",
     "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]

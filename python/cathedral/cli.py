@@ -148,6 +148,18 @@ def evaluate_command(args) -> int:
     return 0
 
 
+def schema_command(args) -> int:
+    from cathedral import scenario_docs
+
+    text = scenario_docs.format_markdown() if args.markdown else scenario_docs.schema_text()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def pd_options():
     import pandas as pd
 
@@ -179,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("crm_dir", help="folder of the CRM export (accounts.csv, contacts.csv, ...)")
     e.add_argument("--as-of", dest="as_of", help="evaluation date YYYY-MM-DD (default: the latest activity)")
     e.add_argument("--out", default="cathedral-evaluate", help="output folder (default: %(default)s)")
+    s = sub.add_parser("schema", help="the JSON Schema of scenario files, or (--markdown) their format in words")
+    s.add_argument("--markdown", action="store_true",
+                   help="docs/scenario-format.md instead of docs/scenario.schema.json")
+    s.add_argument("--out", help="write to this file (default: standard output)")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -187,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             return compare_command(args)
         if args.command == "evaluate":
             return evaluate_command(args)
+        if args.command == "schema":
+            return schema_command(args)
     except (ValueError, OSError) as e:
         print(f"cathedral: error: {e}", file=sys.stderr)
         return 2

@@ -243,3 +243,15 @@ def _drop_accounts(policy: dict, keep: set) -> None:
         policy["accounts"] = {k: v for k, v in policy["accounts"].items() if k in keep}
     for phase in policy.get("phases", []):
         _drop_accounts(phase["policy"], keep)
+
+
+def scenario_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a scenario file, as a dict (docs/scenario.schema.json).
+
+    Generated from the field tables the loader reads, it is as strict as `Scenario.load` and
+    `Scenario.from_dict` on every field: types, domains, enum names, required and unknown keys.
+    Rules across fields (unique ids, references to account and contact ids, weeks within the
+    horizon; listed in docs/scenario-format.md) are only in its descriptions: the loader checks
+    them, the schema cannot.
+    """
+    return _core.scenario_schema()

@@ -10,16 +10,34 @@
 
 namespace cathedral {
 
-// Valid domain of a parameter or cost (docs/model.md §9, "Valid values").
+// Valid domain of a value: parameters and costs (docs/model.md §9, "Valid
+// values") and the fields of a scenario (docs/model.md §2, docs/scenario-format.md).
 enum class Domain {
-  unit,          // [0, 1]
-  positive,      // > 0
-  nonnegative,   // >= 0
-  finite,        // any finite number
-  persistence,   // [0, 1)
-  integer_ge1,   // integer >= 1
-  integer_ge0,   // integer >= 0
+  unit,             // [0, 1]
+  positive,         // > 0
+  nonnegative,      // >= 0
+  finite,           // any finite number
+  persistence,      // [0, 1)
+  integer_ge1,      // integer in [1, 5200]: a duration in weeks, at most a century
+  integer_ge0,      // integer in [0, 5200]
+  above_minus_one,  // > -1 (a growth rate)
+  signed_unit,      // [-1, 1]
+  market_factor,    // (0, 100]
+  non_empty,        // a string that is not empty (no bounds on numbers)
 };
+
+// The bounds of a domain: one description that the checks, the JSON Schema
+// and the docs all read.
+struct Bounds {
+  double lo, hi;         // -inf / +inf: unbounded
+  bool lo_open, hi_open; // > lo rather than >= lo, < hi rather than <= hi
+  bool integer;          // whole numbers only
+  bool interval;         // messages say "must be in [lo, hi]" rather than one bound at a time
+};
+Bounds domain_bounds(Domain domain);
+
+// The domain in words: "[0, 1]", "> 0", "(0, 100]", "any finite number"...
+std::string domain_text(Domain domain);
 
 // A number as error messages show it: the shortest form that reads back exactly.
 std::string format_number(double value);
@@ -72,6 +90,7 @@ struct FieldInfo {
   double Owner::*member;
   double default_value;
   Domain domain;
+  std::string_view doc;  // what it means, in one line (docs/scenario-format.md)
 };
 
 std::span<const FieldInfo<Params>> param_table();

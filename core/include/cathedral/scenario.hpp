@@ -127,6 +127,8 @@ struct PolicySpec {
   std::vector<SchedulePhase> phases;
 };
 
+inline constexpr std::array<const char*, 3> kPolicyTypeNames{"static", "tiered", "schedule"};  // by PolicySpec::Type
+
 struct SchedulePhase {
   int from_week = 0;
   PolicySpec policy;
@@ -174,6 +176,14 @@ nlohmann::json scenario_to_json(const Scenario& s);
 PolicySpec policy_from_json(const nlohmann::json& j, const Scenario& s,
                             const std::string& path = "policy");
 nlohmann::json policy_to_json(const PolicySpec& p);
+
+// The JSON Schema (draft 2020-12) of a scenario file, from the field tables
+// the parser reads (docs/scenario.schema.json).
+nlohmann::json scenario_schema();
+// Every object of a scenario file: its fields (name, type, domain, default,
+// meaning) and the rules the JSON Schema cannot express; the source of
+// docs/scenario-format.md.
+nlohmann::json scenario_format();
 
 Scenario load_scenario(const std::string& file_path);
 void save_scenario(const Scenario& s, const std::string& file_path);
