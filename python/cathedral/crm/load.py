@@ -40,14 +40,28 @@ TIERS = tuple(_core.TIER_LABELS[:4])  # S, A, B, C (docs/model.md §6)
 MODEL_ROLES = tuple(_core.ROLES)  # docs/model.md §2.2
 GRID_CELLS = tuple(_core.GRID_CELLS)  # intimacy/support, e.g. high/supportive (docs/model.md §6)
 ACCOUNT_NUMBERS = ("wallet_growth", "staff", "fit", "fit_target", "capability_match", "competitor_strength")
-# (lo, hi, lo_open) domains of the numbers (docs/model.md §2)
+
+
+def _model_domains() -> dict:
+    """(lo, hi, lo_open) of the scenario's own fields, read from the engine's field
+    tables (its JSON Schema): the model's domains are written once, in core."""
+    defs = _core.scenario_schema()["$defs"]
+    out = {}
+    for obj, names in (("account", ("wallet",) + ACCOUNT_NUMBERS),
+                       ("contact", ("influence", "intimacy", "support", "stance")), ("deal", ("size",))):
+        for name in names:
+            prop = defs[obj]["properties"][name]
+            lo_open = "exclusiveMinimum" in prop
+            out[name] = (prop.get("exclusiveMinimum", prop.get("minimum")), prop.get("maximum"), lo_open)
+    return out
+
+
+# (lo, hi, lo_open) domains of the numbers: the model's fields from the engine
+# (docs/model.md §2), then the columns only the CRM export has.
 _DOMAINS = {
-    "wallet": (0.0, None, True), "wallet_growth": (-1.0, None, True), "staff": (0.0, None, True),
-    "fit": (0.0, 1.0, False), "fit_target": (0.0, 1.0, False), "capability_match": (0.0, 1.0, False),
-    "competitor_strength": (0.0, 1.0, False), "influence": (0.0, None, False), "intimacy": (0.0, 1.0, False),
-    "support": (-1.0, 1.0, False), "stance": (-1.0, 1.0, False), "fte": (0.0, None, True),
-    "hours": (0.0, None, False), "money": (0.0, None, False), "score": (0.0, 1.0, False),
-    "size": (0.0, None, True), "margin": (-1.0, 1.0, False),
+    **_model_domains(),
+    "fte": (0.0, None, True), "hours": (0.0, None, False), "money": (0.0, None, False),
+    "score": (0.0, 1.0, False), "margin": (-1.0, 1.0, False),
 }
 
 
