@@ -1,7 +1,7 @@
 // The state of one replication and its weekly step (docs/model.md §3), in the
 // order of §3.1–§3.7. The equations themselves live in the model layer
-// (cathedral/model/); this file wires them together over arrays of accounts
-// and contacts.
+// (cathedral/model/); the kernel (core/src/kernel/, one file per part of the
+// week) wires them together over arrays of accounts and contacts.
 #pragma once
 
 #include <array>
