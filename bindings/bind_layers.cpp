@@ -62,14 +62,14 @@ void bind_layers(py::module_& m) {
       "social_response",
       [](const Scenario& s, A hours) {
         const Params p = s.params;
-        return py::vectorize([p](double h) { return hill(h, p.social_half_hours, p.social_shape); })(hours);
+        return py::vectorize([p](double h) { return key_layer::social_response(p, h); })(hours);
       },
       py::arg("scenario"), py::arg("social_hours"));
   m.def(
       "value_response",
       [](const Scenario& s, A hours) {
         const Params p = s.params;
-        return py::vectorize([p](double h) { return hill(h, p.value_half_hours, p.value_shape); })(hours);
+        return py::vectorize([p](double h) { return key_layer::value_response(p, h); })(hours);
       },
       py::arg("scenario"), py::arg("value_hours"));
   m.def(

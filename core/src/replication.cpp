@@ -234,7 +234,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     benchmarking_rate_[a] = x[static_cast<int>(AllocField::benchmarking)];
     exec_visit_rate_[a] = x[static_cast<int>(AllocField::exec_visits)];
     max_rate = std::max({max_rate, benchmarking_rate_[a], exec_visit_rate_[a]});
-    const accounting::EpochCosts fixed = accounting::epoch_costs(m_.costs, x, run_centre);
+    const accounting::EpochCosts fixed = accounting::epoch_costs(m_.costs, x);
     fixed_spend_[a] = fixed.spend;
     fixed_hours_[a] = fixed.hours;
   }
@@ -268,20 +268,21 @@ void Replication::key_drives() {
       for (std::size_t k = 0; k < focus_.size(); ++k) drives(k, static_cast<std::size_t>(account[k]));
     }
   };
+  const HillParams h_social = key_layer::social_hill(p), h_value = key_layer::value_hill(p);
   // with the default shapes (1) the responses need no pow: a branch-free loop
   auto set_drives = [&](auto unit_shapes) {
-    auto response = [](double x, double half, double shape) {
-      if constexpr (decltype(unit_shapes)::value) return hill_unit_shape(x, half);
-      else return hill(x, half, shape);
+    auto response = [](double x, HillParams h) {
+      if constexpr (decltype(unit_shapes)::value) return hill_unit_shape(x, h.half);
+      else return hill(x, h.half, h.shape);
     };
     over_contacts([&](std::size_t k, std::size_t a) {
-      const double r_social = response(social[a] * focus[k], p.social_half_hours, p.social_shape);
-      const double r_value = response(value[a] * focus[k], p.value_half_hours, p.value_shape);
+      const double r_social = response(social[a] * focus[k], h_social);
+      const double r_value = response(value[a] * focus[k], h_value);
       drive_I[k] = key_layer::intimacy_drive(p, r_social, r_value);
       drive_S[k] = key_layer::support_drive(p, r_value);
     });
   };
-  if (p.social_shape == 1.0 && p.value_shape == 1.0)
+  if (h_social.shape == 1.0 && h_value.shape == 1.0)
     set_drives(std::true_type{});
   else
     set_drives(std::false_type{});

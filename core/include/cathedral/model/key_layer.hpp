@@ -6,10 +6,24 @@
 #pragma once
 
 #include "cathedral/elementary.hpp"
+#include "cathedral/model/activities.hpp"
 #include "cathedral/params.hpp"
 #include "cathedral/model/units.hpp"
 
 namespace cathedral::key_layer {
+
+// The responses' parameters (the activity table) and the responses to a
+// contact's hours s_k = social_hours·φ_k, v_k = value_hours·φ_k.
+inline HillParams social_hill(const Params& p) { return hill_params<AllocField::social_hours>(p); }
+inline HillParams value_hill(const Params& p) { return hill_params<AllocField::value_hours>(p); }
+inline double social_response(const Params& p, double s_k) {
+  const HillParams h = social_hill(p);
+  return hill(s_k, h.half, h.shape);
+}
+inline double value_response(const Params& p, double v_k) {
+  const HillParams h = value_hill(p);
+  return hill(v_k, h.half, h.shape);
+}
 
 struct ContactState {
   double intimacy;  // I
