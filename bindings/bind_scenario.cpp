@@ -94,7 +94,6 @@ void bind_scenario(py::module_& m) {
   m.def("cost_table", [] { return table_rows<Costs>(cost_table()); });
   m.attr("METRICS") = py::cast(std::vector<std::string>(kMetricNames.begin(), kMetricNames.end()));
   m.attr("N_FLOWS") = kNumFlows;
-  m.attr("ALLOCATION_FIELDS") = py::cast(std::vector<std::string>(kAllocFieldNames.begin(), kAllocFieldNames.end()));
   m.attr("TIER_LABELS") = py::cast(std::vector<std::string>(kTierLabels.begin(), kTierLabels.end()));
   m.attr("GRID_CELLS") = py::cast(std::vector<std::string>(kGridCellNames.begin(), kGridCellNames.end()));
   m.attr("RESOURCES") = py::cast(std::vector<std::string>(kResourceNames.begin(), kResourceNames.end()));

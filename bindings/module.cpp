@@ -5,6 +5,7 @@ namespace cathedral::bindings {
 void bind_scenario(pybind11::module_& m);
 void bind_simulation(pybind11::module_& m);
 void bind_layers(pybind11::module_& m);
+void bind_activities(pybind11::module_& m);
 }  // namespace cathedral::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -12,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   cathedral::bindings::bind_scenario(m);
   cathedral::bindings::bind_simulation(m);
   cathedral::bindings::bind_layers(m);
+  cathedral::bindings::bind_activities(m);
 }

@@ -1,12 +1,9 @@
 """Policies (docs/model.md §5): how effort is allocated at each decision epoch.
 
-An allocation is a dict of the docs/model.md §3.0 fields; missing fields are 0 / False:
-
-    social_hours, value_hours, visits, service_hours   per week
-    benchmarking, exec_visits                          per year
-    pursue_agreement, jic                              True / False
-    contact_focus                                      per-account entries only:
-                                                       {contact_id: weight} or a list
+An allocation is a dict of the allocation fields (`ALLOCATION_FIELDS`, from the engine's
+activity table: docs/activities.md gives each its unit — rates per week or per year — and
+the flags, True / False); missing fields are 0 / False. Per-account entries may add
+`contact_focus`: {contact_id: weight} or a list.
 """
 from __future__ import annotations
 
@@ -16,8 +13,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-ALLOCATION_FIELDS = ("social_hours", "value_hours", "visits", "service_hours",
-                     "benchmarking", "exec_visits", "pursue_agreement", "jic")
+from .activities import FIELDS as ALLOCATION_FIELDS, FLAGS as _BOOL_FIELDS
+
 TIER_KEYS = ("S", "A", "B", "C", "cash_flow")
 
 
@@ -128,9 +125,6 @@ class Observation:
     def __repr__(self) -> str:
         return (f"<Observation epoch {self.epoch} (week {self.week}): "
                 f"{self.n_replications} replications × {self.n_accounts} accounts>")
-
-
-_BOOL_FIELDS = ("pursue_agreement", "jic")
 
 
 class _Decider:
