@@ -111,11 +111,11 @@ constexpr Response jump(double Params::*j) { return {ResponseForm::jump_per_even
 
 // docs/model.md §3.0 (fields), §3.3 (responses), §3.7 (costs); docs/activities.md.
 // The rows follow the order of the sums in §3.7 and §4 (see accounting.hpp).
-inline constexpr std::array<Activity, 8> kActivities = [] {
+inline constexpr auto kActivities = [] {
   using namespace activity_rows;
   using R = ResponseForm;
   using Ch = Charge;
-  return std::array<Activity, 8>{{
+  return std::to_array<Activity>({
       {CATHEDRAL_ACTIVITY(social_hours), Layer::key, "hours/week", ActivityKind::rate,
        hill(R::hill_per_contact, &P::social_half_hours, &P::social_shape),
        {{{Ch::weekly, cost(&C::social_money_per_hour), own, none}}},
@@ -146,7 +146,7 @@ inline constexpr std::array<Activity, 8> kActivities = [] {
        {{{Ch::weekly, cost_per_year(&C::jic_money_per_year), cost(&C::jic_hours_per_week), none},
          {Ch::on_opening, cost(&C::jic_setup_money), none, none}}},
        "J = 1 while the centre runs: org O (§3.3) and technical lead T (§3.6)"},
-  }};
+  });
 }();
 #undef CATHEDRAL_ACTIVITY
 
