@@ -1300,7 +1300,7 @@ TEST(StrictMode, NonStrictRecordsInfeasibleAndScaleZero) {
         if (f.kind == ActivityKind::rate) {
           EXPECT_EQ(row[static_cast<int>(f.field)], 0.0) << f.name;
         }
-      EXPECT_EQ(row[7], a == 0 ? 1.0 : 0.0);  // the centre still runs
+      EXPECT_EQ(row[static_cast<int>(AllocField::jic)], a == 0 ? 1.0 : 0.0);  // the centre still runs
     }
   // week 0: setup 500 + 300/52; later weeks: 300/52; y spends nothing
   EXPECT_NEAR(traj(r, metric::spend, 0, 0, 0), 500.0 + 300.0 / 52.0, 1e-12);

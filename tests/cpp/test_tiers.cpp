@@ -203,27 +203,29 @@ TEST(StaticPolicy, PrecedenceDefaultTierCashFlowAccount) {
   Observation obs;
   obs.resize(1, 3);
   const auto out = decide_rows(*b.policy, obs);
+  using F = AllocField;
+  auto i = [](F f) { return static_cast<int>(f); };
   const double* x = row_of(out, 3, 0, 0);
-  EXPECT_EQ(x[0], 1.0);  // social: default
-  EXPECT_EQ(x[1], 2.0);  // value: tier S
-  EXPECT_EQ(x[2], 3.0);  // visits: cash_flow over S
-  EXPECT_EQ(x[3], 4.0);  // service: account over all
-  EXPECT_EQ(x[4], 0.0);
-  EXPECT_EQ(x[6], 0.0);  // pursue: cash_flow false over default true
-  EXPECT_EQ(x[7], 1.0);  // jic: account
+  EXPECT_EQ(x[i(F::social_hours)], 1.0);  // social: default
+  EXPECT_EQ(x[i(F::value_hours)], 2.0);  // value: tier S
+  EXPECT_EQ(x[i(F::visits)], 3.0);  // visits: cash_flow over S
+  EXPECT_EQ(x[i(F::service_hours)], 4.0);  // service: account over all
+  EXPECT_EQ(x[i(F::benchmarking)], 0.0);
+  EXPECT_EQ(x[i(F::pursue_agreement)], 0.0);  // pursue: cash_flow false over default true
+  EXPECT_EQ(x[i(F::jic)], 1.0);  // jic: account
   const double* y = row_of(out, 3, 0, 1);
-  EXPECT_EQ(y[0], 1.0);
-  EXPECT_EQ(y[1], 2.0);
-  EXPECT_EQ(y[2], 3.0);
-  EXPECT_EQ(y[3], 3.0);
-  EXPECT_EQ(y[7], 0.0);
+  EXPECT_EQ(y[i(F::social_hours)], 1.0);
+  EXPECT_EQ(y[i(F::value_hours)], 2.0);
+  EXPECT_EQ(y[i(F::visits)], 3.0);
+  EXPECT_EQ(y[i(F::service_hours)], 3.0);
+  EXPECT_EQ(y[i(F::jic)], 0.0);
   const double* z = row_of(out, 3, 0, 2);
-  EXPECT_EQ(z[0], 1.0);
-  EXPECT_EQ(z[1], 1.0);
-  EXPECT_EQ(z[2], 1.0);
-  EXPECT_EQ(z[3], 1.0);
-  EXPECT_EQ(z[4], 7.0);
-  EXPECT_EQ(z[6], 1.0);
+  EXPECT_EQ(z[i(F::social_hours)], 1.0);
+  EXPECT_EQ(z[i(F::value_hours)], 1.0);
+  EXPECT_EQ(z[i(F::visits)], 1.0);
+  EXPECT_EQ(z[i(F::service_hours)], 1.0);
+  EXPECT_EQ(z[i(F::benchmarking)], 7.0);
+  EXPECT_EQ(z[i(F::pursue_agreement)], 1.0);
 }
 
 TEST(StaticPolicy, ContactFocusNormalised) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -166,6 +167,13 @@ inline constexpr std::array<const char*, kNumAllocFields> kAllocFieldNames = [] 
 }();
 
 constexpr const Activity& activity(AllocField f) { return kActivities[static_cast<int>(f)]; }
+
+// The field of a name; nullopt when no activity has it.
+constexpr std::optional<AllocField> find_field(std::string_view name) {
+  for (const Activity& a : kActivities)
+    if (name == a.name) return a.field;
+  return std::nullopt;
+}
 
 // The layer of a field; a field without a row is an error, never a default.
 inline Layer layer_of(AllocField f) {
