@@ -85,14 +85,16 @@ def _with_row(extra: dict):
 
 
 def test_a_new_row_reaches_every_list():
-    extra = {"name": "workshops", "layer": "broad", "unit": "workshops/week", "kind": "rate",
+    extra = {"name": "demo_days", "layer": "broad", "unit": "days/week", "kind": "rate",
              "response": {"form": "hill", "half": None, "shape": None, "jump": None}, "costs": [], "moves": ""}
     out = _with_row(extra)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
-    assert got["fields"][4] == "workshops" and len(got["fields"]) == 9
-    assert got["layers"]["broad"] == ["visits", "service_hours", "workshops"]
-    assert got["flags"] == ["pursue_agreement", "jic"]
+    fields = list(policies.ALLOCATION_FIELDS)
+    assert got["fields"] == fields[:4] + ["demo_days"] + fields[4:]
+    assert got["layers"]["broad"] == sorted(activities.layer_fields()["broad"] + ("demo_days",),
+                                            key=got["fields"].index)
+    assert got["flags"] == list(policies._BOOL_FIELDS)
 
 
 def test_a_row_of_an_unknown_layer_is_an_error():
