@@ -111,7 +111,8 @@ constexpr Response jump(double Params::*j) { return {ResponseForm::jump_per_even
 }  // namespace activity_rows
 
 // docs/model.md §3.0 (fields), §3.3 (responses), §3.7 (costs); docs/activities.md.
-// The rows follow the order of the sums in §3.7 and §4 (see accounting.hpp).
+// The row order is the allocation's; with the sum order of accounting.hpp
+// (own quantities first) it gives the sums of §3.7 and §4 as written there.
 inline constexpr auto kActivities = [] {
   using namespace activity_rows;
   using R = ResponseForm;
