@@ -68,8 +68,6 @@ void bind_scenario(py::module_& m) {
         "Every object of a scenario file with its fields, from the parser's field tables.");
   m.attr("METRICS") = py::cast(std::vector<std::string>(kMetricNames.begin(), kMetricNames.end()));
   m.attr("N_FLOWS") = kNumFlows;
-  m.attr("N_RATE_FIELDS") = kNumRateFields;  // the first allocation fields are rates >= 0, the rest flags
-  m.attr("ALLOCATION_FIELDS") = py::cast(std::vector<std::string>(kAllocFieldNames.begin(), kAllocFieldNames.end()));
   m.attr("TIER_LABELS") = py::cast(std::vector<std::string>(kTierLabels.begin(), kTierLabels.end()));
   m.attr("GRID_CELLS") = py::cast(std::vector<std::string>(kGridCellNames.begin(), kGridCellNames.end()));
   m.attr("ROLES") = py::cast(std::vector<std::string>(kRoleNames.begin(), kRoleNames.end()));

@@ -112,19 +112,6 @@ class TieredPolicy final : public Policy {
 
 }  // namespace
 
-Layer layer_of(AllocField field) {
-  switch (field) {
-    case AllocField::social_hours:
-    case AllocField::value_hours:
-      return Layer::key;
-    case AllocField::visits:
-    case AllocField::service_hours:
-      return Layer::broad;
-    default:
-      return Layer::org;
-  }
-}
-
 LayerMixPolicy::LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with,
                                std::array<bool, 3> use_with)
     : base_(std::move(base)), with_(std::move(with)), use_with_(use_with) {}

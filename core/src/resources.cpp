@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "cathedral/model/accounting.hpp"
 #include "cathedral/scenario.hpp"
 
 namespace cathedral {
@@ -16,19 +17,18 @@ ResourceFit fit_to_resources(const Model& m, std::span<double> alloc, std::span<
   const Costs& c = m.costs;
   ResourceFit fit;
   fit.capacity = capacity(m);
+  // §4 per account, from the activity table (accounting.hpp): the set flags'
+  // commitments (a centre kept running pays no setup), then the plan.
   for (int a = 0; a < m.n_accounts; ++a) {
     const double* x = alloc.data() + static_cast<std::size_t>(a) * kNumAllocFields;
-    const double social = x[0], value = x[1], visits = x[2], service = x[3], bm = x[4], ev = x[5];
-    if (x[7] != 0.0) {  // a centre: a commitment, taken first
-      fit.commitments.am_hours += c.jic_hours_per_week;
-      fit.commitments.budget += c.jic_money_per_year + (jic_running[a] ? 0.0 : c.jic_setup_money);
-    }
-    fit.plan.am_hours += social + value + service + visits * c.visit_hours + bm / 52.0 * c.benchmarking_hours +
-                         ev / 52.0 * c.exec_visit_hours;
-    fit.plan.executive_days += bm * c.benchmarking_exec_days + ev * c.exec_visit_exec_days;
-    fit.plan.budget += 52.0 * (social * c.social_money_per_hour + visits * c.visit_money +
-                               service * c.service_money_per_hour) +
-                       bm * c.benchmarking_money + ev * c.exec_visit_money;
+    const accounting::Use committed = accounting::committed(c, x, jic_running[a] != 0);
+    fit.commitments.am_hours += committed.am_hours;
+    fit.commitments.executive_days += committed.executive_days;
+    fit.commitments.budget += committed.budget;
+    const accounting::Use planned = accounting::planned(c, x);
+    fit.plan.am_hours += planned.am_hours;
+    fit.plan.executive_days += planned.executive_days;
+    fit.plan.budget += planned.budget;
   }
   for (Resource r : {Resource::am_hours, Resource::executive_days, Resource::budget}) {
     const double left = fit.capacity.get(r) - fit.commitments.get(r);
@@ -60,9 +60,10 @@ ResourceFit fit_to_resources(const Model& m, std::span<double> alloc, std::span<
     fit.scale = 0.0;
     fit.binding = r;
   }
-  if (fit.scale < 1.0)
+  if (fit.scale < 1.0)  // the rates; the flags stay
     for (int a = 0; a < m.n_accounts; ++a)
-      for (int f = 0; f < kNumRateFields; ++f) alloc[static_cast<std::size_t>(a) * kNumAllocFields + f] *= fit.scale;
+      for (int f = 0; f < kNumAllocFields; ++f)
+        if (kActivities[f].kind == ActivityKind::rate) alloc[static_cast<std::size_t>(a) * kNumAllocFields + f] *= fit.scale;
   return fit;
 }
 

@@ -8,10 +8,9 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from .activities import LAYERS
 from .policies import _LayerMix
 from .simulation import simulate
-
-LAYERS = ("key", "broad", "org")
 
 
 class Attribution:
@@ -46,15 +45,15 @@ class Attribution:
             fig, ax = plt.subplots(figsize=(6, 3.8))
         else:
             fig = ax.figure
-        labels = ["base plan", "key", "broad", "org", "new plan"]
+        labels = ["base plan", *LAYERS, "new plan"]
         level = t["base"]
         ax.bar(0, level, color="grey")
         for i, layer in enumerate(LAYERS, start=1):
             step = t[layer]
             ax.bar(i, step, bottom=level, color="tab:green" if step >= 0 else "tab:red")
             level += step
-        ax.bar(4, t["new"], color="tab:blue")
-        ax.set_xticks(range(5), labels)
+        ax.bar(len(LAYERS) + 1, t["new"], color="tab:blue")
+        ax.set_xticks(range(len(labels)), labels)
         ax.set_ylabel(kpi)
         ax.set_title(f"{kpi}: change by layer (Shapley)")
         lo = min(t["base"], t["new"], level)
@@ -73,29 +72,30 @@ def attribute(scenario, base_plan, new_plan, *, kpis=("revenue", "gross_profit",
     organisational parts of the allocation.
 
     Each of the 2³ mixes takes some layers' fields from `new_plan` and the rest from `base_plan`
-    (key: social and value hours and contact focus; broad: visits and service hours; org:
-    benchmarking, executive visits, agreements and centres). All run with the same seed; a
+    (each field's layer is in the activity table: `cathedral.activities.layer_fields()`,
+    docs/activities.md; the contact focus goes with the key layer). All run with the same seed; a
     layer's part is its Shapley value, the average of its marginal effect over the orders in
     which the layers can be switched, computed per replication, so the parts add up to the
     total change exactly and carry paired standard errors.
     """
     seed = scenario.seed if seed is None else seed
     values = {}
-    for mask in product((False, True), repeat=3):
+    for mask in product((False, True), repeat=len(LAYERS)):
         plan = _LayerMix(base_plan, new_plan, mask)
         res = simulate(scenario, plan, replications=replications, seed=seed, mode=mode, threads=threads,
                        progress=progress)
         values[mask] = res.kpi_values()
     kpis = list(kpis)
-    known = [str(k) for k in values[(False,) * 3].kpi.values]
+    known = [str(k) for k in values[(False,) * len(LAYERS)].kpi.values]
     for k in kpis:
         if k not in known:
             raise ValueError(f"unknown KPI {k!r}; KPIs are: {', '.join(known)}")
     n = len(LAYERS)
+    none, every = (False,) * n, (True,) * n
     parts = {}
     for k in kpis:
         v = {mask: per_rep.sel(kpi=k).to_numpy() for mask, per_rep in values.items()}
-        out = {"base": v[(False,) * 3], "new": v[(True,) * 3], "total": v[(True,) * 3] - v[(False,) * 3]}
+        out = {"base": v[none], "new": v[every], "total": v[every] - v[none]}
         for i, layer in enumerate(LAYERS):
             phi = np.zeros_like(out["base"])
             for mask in v:

@@ -1,12 +1,9 @@
 """Policies (docs/model.md §5): how effort is allocated at each decision epoch.
 
-An allocation is a dict of the docs/model.md §3.0 fields; missing fields are 0 / False:
-
-    social_hours, value_hours, visits, service_hours   per week
-    benchmarking, exec_visits                          per year
-    pursue_agreement, jic                              True / False
-    contact_focus                                      per-account entries only:
-                                                       {contact_id: weight} or a list
+An allocation is a dict of the allocation fields (`ALLOCATION_FIELDS`, from the engine's
+activity table: docs/activities.md gives each its unit — rates per week or per year — and
+the flags, True / False); missing fields are 0 / False. Per-account entries may add
+`contact_focus`: {contact_id: weight} or a list.
 """
 from __future__ import annotations
 
@@ -17,8 +14,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import _core
+from .activities import FIELDS as ALLOCATION_FIELDS, FLAGS as _BOOL_FIELDS  # docs/model.md §3.0
 
-ALLOCATION_FIELDS = tuple(_core.ALLOCATION_FIELDS)  # docs/model.md §3.0
 TIER_KEYS = tuple(_core.TIER_LABELS)  # S, A, B, C, cash_flow (docs/model.md §6)
 
 
@@ -128,9 +125,6 @@ class Observation:
     def __repr__(self) -> str:
         return (f"<Observation epoch {self.epoch} (week {self.week}): "
                 f"{self.n_replications} replications × {self.n_accounts} accounts>")
-
-
-_BOOL_FIELDS = ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]  # pursue_agreement, jic
 
 
 class _Decider:

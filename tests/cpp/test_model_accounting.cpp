@@ -2,6 +2,9 @@
 // (model/accounting.hpp), every term checked against hand-computed values.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "cathedral/model/accounting.hpp"
 #include "cathedral/params.hpp"
 #include "cathedral/scenario.hpp"
@@ -43,8 +46,12 @@ accounting::Week account_week(const Costs& c, const double* alloc, double n_bm, 
 
 TEST(Accounting, EveryTermOfSpendHoursAndExecDays) {
   const Costs c = distinct_costs();
-  // social 3, value 5, visits 4, service 2, bm (rate) 9, ev (rate) 7, pursue, jic
-  const double alloc[kNumAllocFields] = {3, 5, 4, 2, 9, 7, 1, 1};
+  double alloc[kNumAllocFields] = {};
+  using F = AllocField;
+  for (auto [f, v] : std::initializer_list<std::pair<F, double>>{
+           {F::social_hours, 3}, {F::value_hours, 5}, {F::visits, 4}, {F::service_hours, 2},
+           {F::benchmarking, 9}, {F::exec_visits, 7}, {F::pursue_agreement, 1}, {F::jic, 1}})
+    alloc[static_cast<int>(f)] = v;
   // Plain week, nothing else: spend = 3·.3 + 4·.07 + 2·.11 = 1.4
   auto w = account_week(c, alloc, 0, 0, false, false, false);
   EXPECT_NEAR(w.spend, 0.9 + 0.28 + 0.22, kTol);
@@ -84,7 +91,8 @@ TEST(Accounting, EveryTermOfSpendHoursAndExecDays) {
 
 TEST(Accounting, ValueHoursCostHoursOnly) {
   const Costs c = distinct_costs();
-  const double alloc[kNumAllocFields] = {0, 7, 0, 0, 0, 0, 0, 0};
+  double alloc[kNumAllocFields] = {};
+  alloc[static_cast<int>(AllocField::value_hours)] = 7;
   const auto w = account_week(c, alloc, 0, 0, false, false, false);
   EXPECT_EQ(w.spend, 0.0);
   EXPECT_NEAR(w.hours, 7.0, kTol);

@@ -35,13 +35,18 @@ Model two_accounts(double budget = 1000.0) {
   return Model::build(scenario_from_json(j));
 }
 
-// fields: social, value, visits, service, bm, ev, pursue, jic
-using Row = std::vector<double>;
+// The two accounts' allocations, field by field (unset: 0).
+constexpr AllocField social = AllocField::social_hours, value = AllocField::value_hours, visits = AllocField::visits,
+                     service = AllocField::service_hours, bm = AllocField::benchmarking, ev = AllocField::exec_visits,
+                     pursue = AllocField::pursue_agreement, jic = AllocField::jic;
+using Row = std::vector<std::pair<AllocField, double>>;
 std::vector<double> alloc(const Row& a, const Row& b) {
-  std::vector<double> x(a);
-  x.insert(x.end(), b.begin(), b.end());
+  std::vector<double> x(2 * kNumAllocFields, 0.0);
+  for (const auto& [f, v] : a) x[static_cast<int>(f)] = v;
+  for (const auto& [f, v] : b) x[kNumAllocFields + static_cast<int>(f)] = v;
   return x;
 }
+int at(int account, AllocField f) { return account * kNumAllocFields + static_cast<int>(f); }
 
 const std::vector<std::uint8_t> kNoCentres{0, 0};
 
@@ -55,7 +60,8 @@ TEST(ResourceFit, CapacityIsRates) {
 
 TEST(ResourceFit, NoScalingWhenItFits) {
   const Model m = two_accounts();
-  auto x = alloc({2, 3, 1, 4, 2, 1, 1, 0}, {1, 0, 2, 0, 4, 2, 0, 0});
+  auto x = alloc({{social, 2}, {value, 3}, {visits, 1}, {service, 4}, {bm, 2}, {ev, 1}, {pursue, 1}},
+                 {{social, 1}, {visits, 2}, {bm, 4}, {ev, 2}});
   const auto before = x;
   const ResourceFit f = fit_to_resources(m, x, kNoCentres, true, 0);
   EXPECT_EQ(f.scale, 1.0);
@@ -74,7 +80,7 @@ TEST(ResourceFit, NoScalingWhenItFits) {
 
 TEST(ResourceFit, HoursBindingScalesByLeftOverNeed) {
   // hours: a: 20 + 10 + 2·5 = 40;  b: 20 + 2·10 = 40;  80 in all > 60
-  auto x = alloc({20, 10, 5, 0, 0, 0, 1, 0}, {0, 20, 10, 0, 0, 0, 0, 0});
+  auto x = alloc({{social, 20}, {value, 10}, {visits, 5}, {pursue, 1}}, {{value, 20}, {visits, 10}});
   const auto before = x;
   // money would be 52 (20 + 2.5) + 52·5 = 1430 > 1000: make money ample for this test
   const Model big = two_accounts(1e9);
@@ -83,55 +89,58 @@ TEST(ResourceFit, HoursBindingScalesByLeftOverNeed) {
   EXPECT_NEAR(f.scale, 60.0 / 80.0, kTol);  // f = left / need
   EXPECT_EQ(f.binding, Resource::am_hours);
   EXPECT_FALSE(f.infeasible);
-  for (int a = 0; a < 2; ++a) {
-    for (int k = 0; k < kNumRateFields; ++k)
-      EXPECT_NEAR(x[a * kNumAllocFields + k], 0.75 * before[a * kNumAllocFields + k], kTol);
-    for (int k = kNumRateFields; k < kNumAllocFields; ++k)  // bools untouched
-      EXPECT_EQ(x[a * kNumAllocFields + k], before[a * kNumAllocFields + k]);
-  }
+  for (int a = 0; a < 2; ++a)
+    for (const Activity& f : kActivities) {
+      const int i = at(a, f.field);
+      if (f.kind == ActivityKind::rate) {
+        EXPECT_NEAR(x[i], 0.75 * before[i], kTol) << f.name;
+      } else {  // flags untouched
+        EXPECT_EQ(x[i], before[i]) << f.name;
+      }
+    }
 }
 
 TEST(ResourceFit, ExecDaysBinding) {
   const Model m = two_accounts();
   // exec days: a: 6 + 2·4 = 14;  b: 4 + 2·6 = 16: 30 > 20
   // hours: 13·10/52 + 26·10/52 = 2.5 + 5 = 7.5;  money: 5·10 + 20·10 = 250
-  auto x = alloc({0, 0, 0, 0, 6, 4, 0, 0}, {0, 0, 0, 0, 4, 6, 0, 0});
+  auto x = alloc({{bm, 6}, {ev, 4}}, {{bm, 4}, {ev, 6}});
   const ResourceFit f = fit_to_resources(m, x, kNoCentres, true, 0);
   EXPECT_NEAR(f.plan.executive_days, 30.0, kTol);
   EXPECT_NEAR(f.plan.am_hours, 7.5, kTol);
   EXPECT_NEAR(f.plan.budget, 250.0, kTol);
   EXPECT_NEAR(f.scale, 20.0 / 30.0, kTol);
   EXPECT_EQ(f.binding, Resource::executive_days);
-  EXPECT_NEAR(x[4], 4.0, kTol);
-  EXPECT_NEAR(x[kNumAllocFields + 5], 4.0, kTol);
+  EXPECT_NEAR(x[at(0, bm)], 4.0, kTol);
+  EXPECT_NEAR(x[at(1, ev)], 4.0, kTol);
 }
 
 TEST(ResourceFit, BudgetBinding) {
   const Model m = two_accounts();
   // money: a: 52·(10·1) = 520;  b: 52·(20·.5 + 8·.25) = 52·12 = 624: 1144 > 1000
   // hours: 10 + 8 + 2·20 = 58 ≤ 60
-  auto x = alloc({10, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 20, 8, 0, 0, 0, 0});
+  auto x = alloc({{social, 10}}, {{visits, 20}, {service, 8}});
   const ResourceFit f = fit_to_resources(m, x, kNoCentres, true, 0);
   EXPECT_NEAR(f.plan.budget, 1144.0, kTol);
   EXPECT_NEAR(f.plan.am_hours, 58.0, kTol);
   EXPECT_NEAR(f.scale, 1000.0 / 1144.0, kTol);
   EXPECT_EQ(f.binding, Resource::budget);
-  EXPECT_NEAR(x[0], 10.0 * 1000.0 / 1144.0, kTol);
+  EXPECT_NEAR(x[at(0, social)], 10.0 * 1000.0 / 1144.0, kTol);
 }
 
 TEST(ResourceFit, SmallestFactorWins) {
   const Model m = two_accounts(1e9);
   // hours: a 60 + 26·10/52 = 65, b 26·10/52 = 5: 70 → f = 60/70
   // exec days: 2·10 + 2·10 = 40 → f = 1/2 (the smallest)
-  auto x = alloc({60, 0, 0, 0, 0, 10, 0, 0}, {0, 0, 0, 0, 0, 10, 0, 0});
+  auto x = alloc({{social, 60}, {ev, 10}}, {{ev, 10}});
   const ResourceFit f = fit_to_resources(m, x, kNoCentres, false, 0);
   EXPECT_NEAR(f.plan.am_hours, 70.0, kTol);
   EXPECT_NEAR(f.plan.executive_days, 40.0, kTol);
   EXPECT_NEAR(f.scale, 0.5, kTol);
   EXPECT_EQ(f.binding, Resource::executive_days);
-  EXPECT_NEAR(x[0], 30.0, kTol);
+  EXPECT_NEAR(x[at(0, social)], 30.0, kTol);
   // and the other way round: hours smallest
-  auto y = alloc({100, 20, 0, 0, 0, 1, 0, 0}, {0, 0, 0, 0, 0, 5, 0, 0});
+  auto y = alloc({{social, 100}, {value, 20}, {ev, 1}}, {{ev, 5}});
   // hours 120 + 26·6/52 = 123 → f = 60/123; exec days 12 fits
   const ResourceFit g = fit_to_resources(m, y, kNoCentres, false, 0);
   EXPECT_NEAR(g.scale, 60.0 / 123.0, kTol);
@@ -141,7 +150,7 @@ TEST(ResourceFit, SmallestFactorWins) {
 TEST(ResourceFit, CentresAreCommitmentsWithSetupOnlyWhenOpening) {
   const Model m = two_accounts();
   // a runs a centre (outside the plan); b: social 5 → plan money 52·5 = 260
-  auto plan = alloc({0, 0, 0, 0, 0, 0, 0, 1}, {5, 0, 0, 0, 0, 0, 0, 0});
+  auto plan = alloc({{jic, 1}}, {{social, 5}});
   // Opening: commitments 300 + 500 = 800 money, 4 hours: left 200 money → f = 200/260
   {
     auto x = plan;
@@ -152,7 +161,7 @@ TEST(ResourceFit, CentresAreCommitmentsWithSetupOnlyWhenOpening) {
     EXPECT_NEAR(f.plan.budget, 260.0, kTol);
     EXPECT_NEAR(f.scale, 200.0 / 260.0, kTol);
     EXPECT_EQ(f.binding, Resource::budget);
-    EXPECT_EQ(x[kNumAllocFields - 1], 1.0);  // the centre still runs
+    EXPECT_EQ(x[at(0, jic)], 1.0);  // the centre still runs
   }
   // Already running: commitments 300 only, left 700 ≥ 260: no scaling
   {
@@ -165,7 +174,7 @@ TEST(ResourceFit, CentresAreCommitmentsWithSetupOnlyWhenOpening) {
   }
   // A centre that ran but is dropped costs nothing
   {
-    auto x = alloc({0, 0, 0, 0, 0, 0, 0, 0}, {5, 0, 0, 0, 0, 0, 0, 0});
+    auto x = alloc({}, {{social, 5}});
     const ResourceFit f = fit_to_resources(m, x, std::vector<std::uint8_t>{1, 1}, true, 0);
     EXPECT_EQ(f.commitments.budget, 0.0);
     EXPECT_EQ(f.scale, 1.0);
@@ -173,7 +182,7 @@ TEST(ResourceFit, CentresAreCommitmentsWithSetupOnlyWhenOpening) {
   // Hours: commitments leave 60 − 4 = 56; plan 58 hours → f = 56/58
   {
     const Model big = two_accounts(1e9);
-    auto x = alloc({58, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0});
+    auto x = alloc({{social, 58}, {jic, 1}}, {});
     const ResourceFit f = fit_to_resources(big, x, std::vector<std::uint8_t>{1, 0}, true, 0);
     EXPECT_NEAR(f.scale, 56.0 / 58.0, kTol);
     EXPECT_EQ(f.binding, Resource::am_hours);
@@ -183,22 +192,26 @@ TEST(ResourceFit, CentresAreCommitmentsWithSetupOnlyWhenOpening) {
 TEST(ResourceFit, InfeasibleCommitments) {
   const Model m = two_accounts();
   // two centres opening: 2·(300 + 500) = 1600 > 1000
-  auto x = alloc({1, 1, 1, 1, 1, 1, 1, 1}, {2, 2, 2, 2, 2, 2, 0, 1});
+  auto x = alloc({{social, 1}, {value, 1}, {visits, 1}, {service, 1}, {bm, 1}, {ev, 1}, {pursue, 1}, {jic, 1}},
+                 {{social, 2}, {value, 2}, {visits, 2}, {service, 2}, {bm, 2}, {ev, 2}, {jic, 1}});
   const ResourceFit f = fit_to_resources(m, x, kNoCentres, false, 3);
   EXPECT_TRUE(f.infeasible);
   EXPECT_EQ(f.infeasible_resource, Resource::budget);
   EXPECT_EQ(f.scale, 0.0);
   EXPECT_EQ(f.binding, Resource::budget);
   EXPECT_NEAR(f.commitments.budget, 1600.0, kTol);
-  for (int a = 0; a < 2; ++a) {
-    for (int k = 0; k < kNumRateFields; ++k) EXPECT_EQ(x[a * kNumAllocFields + k], 0.0);
-    EXPECT_EQ(x[a * kNumAllocFields + 7], 1.0);  // the centres still run
-  }
+  for (int a = 0; a < 2; ++a)
+    for (const Activity& f : kActivities)
+      if (f.kind == ActivityKind::rate) {
+        EXPECT_EQ(x[at(a, f.field)], 0.0) << f.name;
+      }
+  EXPECT_EQ(x[at(0, pursue)], 1.0);  // the flags stay
+  for (int a = 0; a < 2; ++a) EXPECT_EQ(x[at(a, jic)], 1.0);  // the centres still run
 }
 
 TEST(ResourceFit, StrictModeThrowsNamingTheResource) {
   const Model m = two_accounts();
-  auto x = alloc({0, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 1});
+  auto x = alloc({{jic, 1}}, {{jic, 1}});
   try {
     fit_to_resources(m, x, kNoCentres, true, 0);
     FAIL() << "expected InfeasibleAllocation";
@@ -234,12 +247,12 @@ TEST(ResourceFit, StrictModeThrowsNamingTheResource) {
 TEST(ResourceFit, ZeroLeftScalesToZero) {
   // commitments use exactly the budget: feasible, but the rest of the plan gets f = 0
   const Model m = two_accounts(800.0);
-  auto x = alloc({1, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0});
+  auto x = alloc({{social, 1}, {jic, 1}}, {});
   const ResourceFit f = fit_to_resources(m, x, kNoCentres, true, 0);
   EXPECT_FALSE(f.infeasible);
   EXPECT_EQ(f.scale, 0.0);
   EXPECT_EQ(f.binding, Resource::budget);
-  EXPECT_EQ(x[0], 0.0);
+  EXPECT_EQ(x[at(0, social)], 0.0);
 }
 
 // In a run, each epoch records f and the binding resource, and the fitted
@@ -262,9 +275,9 @@ TEST(ResourceFit, RunRecordsScaleAndBinding) {
   for (int e = 0; e < 2; ++e)
     for (int a = 0; a < 2; ++a) {
       const double* row = r.allocation_mean.data() + (static_cast<std::size_t>(e) * 2 + a) * kNumAllocFields;
-      EXPECT_NEAR(row[0], 6.0, kTol);
-      EXPECT_NEAR(row[1], 3.0, kTol);
-      EXPECT_NEAR(row[2], 3.0, kTol);
+      EXPECT_NEAR(row[static_cast<int>(social)], 6.0, kTol);
+      EXPECT_NEAR(row[static_cast<int>(value)], 3.0, kTol);
+      EXPECT_NEAR(row[static_cast<int>(visits)], 3.0, kTol);
     }
   // the weekly hours actually used are the fitted ones: 30 per week
   for (int t = 0; t < 26; ++t) EXPECT_NEAR(fixtures::pf(r, 0, t, metric::hours), 30.0, 1e-9) << t;

@@ -361,8 +361,10 @@ TEST(Runner, SummariesAreConsistent) {
     }
   // allocation_mean holds the plan (ample resources): alpha's value hours 3, delta's centre
   for (int e = 0; e < r.n_epochs; ++e) {
-    EXPECT_EQ(r.allocation_mean[(static_cast<std::size_t>(e) * A + 0) * kNumAllocFields + 1], 3.0);
-    EXPECT_EQ(r.allocation_mean[(static_cast<std::size_t>(e) * A + 3) * kNumAllocFields + 7], 1.0);
+    const double* alpha = r.allocation_mean.data() + (static_cast<std::size_t>(e) * A + 0) * kNumAllocFields;
+    const double* delta = r.allocation_mean.data() + (static_cast<std::size_t>(e) * A + 3) * kNumAllocFields;
+    EXPECT_EQ(alpha[static_cast<int>(AllocField::value_hours)], 3.0);
+    EXPECT_EQ(delta[static_cast<int>(AllocField::jic)], 1.0);
   }
   EXPECT_EQ(r.n_epochs, 6);  // ⌈78 / 13⌉
 }
@@ -1294,8 +1296,11 @@ TEST(StrictMode, NonStrictRecordsInfeasibleAndScaleZero) {
   for (int e = 0; e < r.n_epochs; ++e)
     for (int a = 0; a < 2; ++a) {
       const double* row = r.allocation_mean.data() + (static_cast<std::size_t>(e) * 2 + a) * kNumAllocFields;
-      for (int f = 0; f < kNumRateFields; ++f) EXPECT_EQ(row[f], 0.0);
-      EXPECT_EQ(row[7], a == 0 ? 1.0 : 0.0);  // the centre still runs
+      for (const Activity& f : kActivities)
+        if (f.kind == ActivityKind::rate) {
+          EXPECT_EQ(row[static_cast<int>(f.field)], 0.0) << f.name;
+        }
+      EXPECT_EQ(row[static_cast<int>(AllocField::jic)], a == 0 ? 1.0 : 0.0);  // the centre still runs
     }
   // week 0: setup 500 + 300/52; later weeks: 300/52; y spends nothing
   EXPECT_NEAR(traj(r, metric::spend, 0, 0, 0), 500.0 + 300.0 / 52.0, 1e-12);

@@ -265,14 +265,14 @@ Scenario rich_scenario() {
   s.tiering.support_cuts = {-0.5, 0.1};
   PolicySpec p;
   p.type = PolicySpec::Type::static_;
-  p.default_entry.fields[0] = 1.5;
-  p.default_entry.fields[6] = 1.0;
-  p.tier_entries["S"].fields[5] = 2.0;
-  p.tier_entries["cash_flow"].fields[7] = 0.0;
-  p.account_entries["acme"].fields[2] = 0.1;
+  p.default_entry.fields[static_cast<int>(AllocField::social_hours)] = 1.5;
+  p.default_entry.fields[static_cast<int>(AllocField::pursue_agreement)] = 1.0;
+  p.tier_entries["S"].fields[static_cast<int>(AllocField::exec_visits)] = 2.0;
+  p.tier_entries["cash_flow"].fields[static_cast<int>(AllocField::jic)] = 0.0;
+  p.account_entries["acme"].fields[static_cast<int>(AllocField::visits)] = 0.1;
   p.account_entries["acme"].contact_focus = std::map<std::string, double>{{"ceo", 2.0},
                                                                           {"x", 0.5}};
-  p.account_entries["beta"].fields[3] = 0.0;
+  p.account_entries["beta"].fields[static_cast<int>(AllocField::service_hours)] = 0.0;
   s.policy = p;
   return s;
 }
@@ -491,8 +491,8 @@ TEST(ScenarioJson, TieredPolicyRoundTrip) {
   Scenario s = rich_scenario();
   PolicySpec p;
   p.type = PolicySpec::Type::tiered;
-  for (const char* t : {"S", "A", "B", "C"}) p.templates[t].fields[1] = 2.0;
-  p.templates["cash_flow"].fields[6] = 0.0;
+  for (const char* t : {"S", "A", "B", "C"}) p.templates[t].fields[static_cast<int>(AllocField::value_hours)] = 2.0;
+  p.templates["cash_flow"].fields[static_cast<int>(AllocField::pursue_agreement)] = 0.0;
   s.policy = p;
   expect_scenario_eq(s, scenario_from_json(json::parse(scenario_to_json(s).dump())));
   const json pj = policy_to_json(p);
@@ -849,10 +849,14 @@ TEST(ScenarioPolicy, StaticParses) {
   })");
   const PolicySpec p = policy_from_json(pj, s);
   EXPECT_EQ(p.type, PolicySpec::Type::static_);
-  const std::array<double, kNumAllocFields> want{1, 2, 0.5, 3, 1, 2, 1, 0};
-  for (int i = 0; i < kNumAllocFields; ++i) {
-    ASSERT_TRUE(p.default_entry.fields[i]) << kAllocFieldNames[i];
-    EXPECT_EQ(*p.default_entry.fields[i], want[i]) << kAllocFieldNames[i];
+  const std::map<std::string, double> want{{"social_hours", 1}, {"value_hours", 2}, {"visits", 0.5},
+                                           {"service_hours", 3}, {"benchmarking", 1}, {"exec_visits", 2},
+                                           {"pursue_agreement", 1}, {"jic", 0}};
+  for (const auto& [name, value] : want) {
+    const auto f = find_field(name);
+    ASSERT_TRUE(f) << name;
+    ASSERT_TRUE(p.default_entry.fields[static_cast<int>(*f)]) << name;
+    EXPECT_EQ(*p.default_entry.fields[static_cast<int>(*f)], value) << name;
   }
   EXPECT_FALSE(p.default_entry.contact_focus);
   ASSERT_EQ(p.tier_entries.size(), 2u);

@@ -225,27 +225,29 @@ TEST(StaticPolicy, PrecedenceDefaultTierCashFlowAccount) {
   Observation obs;
   obs.resize(1, 3);
   const auto out = decide_rows(*b.policy, obs);
+  using F = AllocField;
+  auto i = [](F f) { return static_cast<int>(f); };
   const double* x = row_of(out, 3, 0, 0);
-  EXPECT_EQ(x[0], 1.0);  // social: default
-  EXPECT_EQ(x[1], 2.0);  // value: tier S
-  EXPECT_EQ(x[2], 3.0);  // visits: cash_flow over S
-  EXPECT_EQ(x[3], 4.0);  // service: account over all
-  EXPECT_EQ(x[4], 0.0);
-  EXPECT_EQ(x[6], 0.0);  // pursue: cash_flow false over default true
-  EXPECT_EQ(x[7], 1.0);  // jic: account
+  EXPECT_EQ(x[i(F::social_hours)], 1.0);  // social: default
+  EXPECT_EQ(x[i(F::value_hours)], 2.0);  // value: tier S
+  EXPECT_EQ(x[i(F::visits)], 3.0);  // visits: cash_flow over S
+  EXPECT_EQ(x[i(F::service_hours)], 4.0);  // service: account over all
+  EXPECT_EQ(x[i(F::benchmarking)], 0.0);
+  EXPECT_EQ(x[i(F::pursue_agreement)], 0.0);  // pursue: cash_flow false over default true
+  EXPECT_EQ(x[i(F::jic)], 1.0);  // jic: account
   const double* y = row_of(out, 3, 0, 1);
-  EXPECT_EQ(y[0], 1.0);
-  EXPECT_EQ(y[1], 2.0);
-  EXPECT_EQ(y[2], 3.0);
-  EXPECT_EQ(y[3], 3.0);
-  EXPECT_EQ(y[7], 0.0);
+  EXPECT_EQ(y[i(F::social_hours)], 1.0);
+  EXPECT_EQ(y[i(F::value_hours)], 2.0);
+  EXPECT_EQ(y[i(F::visits)], 3.0);
+  EXPECT_EQ(y[i(F::service_hours)], 3.0);
+  EXPECT_EQ(y[i(F::jic)], 0.0);
   const double* z = row_of(out, 3, 0, 2);
-  EXPECT_EQ(z[0], 1.0);
-  EXPECT_EQ(z[1], 1.0);
-  EXPECT_EQ(z[2], 1.0);
-  EXPECT_EQ(z[3], 1.0);
-  EXPECT_EQ(z[4], 7.0);
-  EXPECT_EQ(z[6], 1.0);
+  EXPECT_EQ(z[i(F::social_hours)], 1.0);
+  EXPECT_EQ(z[i(F::value_hours)], 1.0);
+  EXPECT_EQ(z[i(F::visits)], 1.0);
+  EXPECT_EQ(z[i(F::service_hours)], 1.0);
+  EXPECT_EQ(z[i(F::benchmarking)], 7.0);
+  EXPECT_EQ(z[i(F::pursue_agreement)], 1.0);
 }
 
 TEST(StaticPolicy, ContactFocusNormalised) {
@@ -318,7 +320,8 @@ TEST(TieredPolicy, RetiersAtEveryEpochInARun) {
   // epoch of week 13 the observed fit is F_12 = .8·.9^13 ≈ .203 < .35: cash flow.
   // At week 0 it is .8 ≥ .7 with wallet 1000 ≥ 500: S.
   auto visits = [&](int epoch, int account) {
-    return r.allocation_mean[(static_cast<std::size_t>(epoch) * 2 + account) * kNumAllocFields + 2];
+    return r.allocation_mean[(static_cast<std::size_t>(epoch) * 2 + account) * kNumAllocFields +
+                             static_cast<int>(AllocField::visits)];
   };
   EXPECT_EQ(visits(0, 0), 1.0);
   EXPECT_EQ(visits(1, 0), 9.0);
@@ -353,22 +356,33 @@ TEST(SchedulePolicy, PhaseTakesOverAtTheNextEpoch) {
   const RunResult r = fixtures::run_json(j, fixtures::options(1, 0, 1, Mode::mean_field));
   const double expected[4] = {1, 1, 5, 7};  // epochs at weeks 0, 13, 26, 39
   for (int e = 0; e < 4; ++e)
-    EXPECT_EQ(r.allocation_mean[static_cast<std::size_t>(e) * kNumAllocFields + 2], expected[e]) << e;
+    EXPECT_EQ(r.allocation_mean[static_cast<std::size_t>(e) * kNumAllocFields + static_cast<int>(AllocField::visits)],
+              expected[e])
+        << e;
 }
 
-// Layer mixing (policy.hpp): each layer's fields from `with` where switched on.
+// Layer mixing (policy.hpp): each layer's fields (the activity table's
+// layers, checked in test_activities.cpp) from `with` where switched on.
 TEST(LayerMixPolicy, TakesWholeLayers) {
   json j = json::parse(R"({
     "accounts": [{"id": "x", "wallet": 1000, "contacts": [{"id": "p"}, {"id": "q"}]}],
-    "resources": {"account_managers": 1, "executive_days_per_year": 10, "budget_per_year": 100},
-    "policy": {"type": "static", "default": {"social_hours": 1, "value_hours": 2, "visits": 3, "service_hours": 4,
-               "benchmarking": 5, "exec_visits": 6, "pursue_agreement": false, "jic": false}}
+    "resources": {"account_managers": 1, "executive_days_per_year": 10, "budget_per_year": 100}
   })");
-  fixtures::Built base = fixtures::build(j);
+  // base: rates 1, 2, 3, …, flags off; with: rates 10, 20, 30, …, flags on
+  std::array<double, kNumAllocFields> lo{}, hi{};
+  json base_entry, with_entry;
+  for (const Activity& a : kActivities) {
+    const int i = static_cast<int>(a.field);
+    const bool rate = a.kind == ActivityKind::rate;
+    lo[i] = rate ? i + 1 : 0;
+    hi[i] = rate ? 10 * (i + 1) : 1;
+    base_entry[a.name] = rate ? json(lo[i]) : json(false);
+    with_entry[a.name] = rate ? json(hi[i]) : json(true);
+  }
   json k = j;
-  k["policy"] = json::parse(R"({"type": "static", "default": {"social_hours": 10, "value_hours": 20, "visits": 30,
-    "service_hours": 40, "benchmarking": 50, "exec_visits": 60, "pursue_agreement": true, "jic": true},
-    "accounts": {"x": {"contact_focus": {"p": 1, "q": 0}}}})");
+  j["policy"] = {{"type", "static"}, {"default", base_entry}};
+  k["policy"] = {{"type", "static"}, {"default", with_entry}, {"accounts", {{"x", {{"contact_focus", {{"p", 1}, {"q", 0}}}}}}}};
+  fixtures::Built base = fixtures::build(j);
   fixtures::Built with = fixtures::build(k);
   Observation obs;
   obs.resize(1, 1);
@@ -376,13 +390,11 @@ TEST(LayerMixPolicy, TakesWholeLayers) {
     const std::array<bool, 3> use{(mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0};
     const LayerMixPolicy mix(base.policy, with.policy, use);
     const auto out = decide_rows(mix, obs);
-    const double lo[8] = {1, 2, 3, 4, 5, 6, 0, 0}, hi[8] = {10, 20, 30, 40, 50, 60, 1, 1};
-    const int layer[8] = {0, 0, 1, 1, 2, 2, 2, 2};
     for (int f = 0; f < kNumAllocFields; ++f) {
-      EXPECT_EQ(static_cast<int>(layer_of(static_cast<AllocField>(f))), layer[f]);
-      EXPECT_EQ(out[f], use[layer[f]] ? hi[f] : lo[f]) << "mask " << mask << " field " << f;
+      const int layer = static_cast<int>(layer_of(static_cast<AllocField>(f)));
+      EXPECT_EQ(out[f], use[layer] ? hi[f] : lo[f]) << "mask " << mask << " field " << kAllocFieldNames[f];
     }
-    EXPECT_EQ(mix.contact_focus(0)[0], use[0] ? 1.0 : 0.5);
+    EXPECT_EQ(mix.contact_focus(0)[0], use[static_cast<int>(Layer::key)] ? 1.0 : 0.5);
   }
 }
 

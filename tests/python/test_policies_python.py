@@ -21,7 +21,6 @@ from cathedral import policies, shocks
 from conftest import SMALL_DEFAULT_ENTRY, run, small_scenario_dict
 
 FIELDS = policies.ALLOCATION_FIELDS
-RATES = ("social_hours", "value_hours", "visits", "service_hours", "benchmarking", "exec_visits")
 
 
 def small(**settings) -> cathedral.Scenario:
@@ -231,7 +230,7 @@ ACCOUNT_ENTRIES = {
 
 
 def _per_account(field):
-    return np.array([float(ACCOUNT_ENTRIES[a][field]) for a in ("a1", "a2", "a3")])
+    return np.array([float(ACCOUNT_ENTRIES[a].get(field, 0.0)) for a in ("a1", "a2", "a3")])
 
 
 @pytest.mark.parametrize("form", ["accounts", "replications x accounts", "bool arrays"])
@@ -285,7 +284,7 @@ def test_python_tiered_emulation_equals_tiered_on_the_demo(demo_scenario, demo_p
     """Re-tiering at every epoch from obs.tier / obs.cash_flow reproduces the built-in tiered policy."""
     plan = demo_plans["cathedral"]
     templates = plan["templates"]
-    table = {f: np.array([float(templates[t][f]) for t in ("S", "A", "B", "C", "cash_flow")]) for f in FIELDS}
+    table = {f: np.array([float(templates[t].get(f, 0.0)) for t in ("S", "A", "B", "C", "cash_flow")]) for f in FIELDS}
 
     def tiered(obs):
         label = np.where(obs.cash_flow, 4, obs.tier)
@@ -308,7 +307,7 @@ def test_rows_are_replications():
 
     def alternate(obs):
         even = (obs.replication % 2 == 0)[:, None]
-        return {f: np.where(even, float(low[f]), float(high[f])) * np.ones((1, obs.n_accounts)) for f in FIELDS}
+        return {f: np.where(even, float(low.get(f, 0.0)), float(high.get(f, 0.0))) * np.ones((1, obs.n_accounts)) for f in FIELDS}
 
     R = 40
     mixed = run(scenario, policies.python(alternate), replications=R).kpi_values().to_numpy()
@@ -471,7 +470,7 @@ def downturn_policy(threshold: float = 0.8):
         downturn = (ratio < threshold * ref)[:, None]  # NaN reference: no downturn yet
         out = {}
         for f in FIELDS:
-            value = np.where(downturn, float(DOWNTURN[f]), float(NORMAL[f])) * np.ones(obs.n_accounts)
+            value = np.where(downturn, float(DOWNTURN.get(f, 0.0)), float(NORMAL.get(f, 0.0))) * np.ones(obs.n_accounts)
             out[f] = np.where(obs.cash_flow, float(MAINTENANCE.get(f, 0.0)), value)
         return out
 
@@ -492,8 +491,8 @@ def test_rule_based_policy_mean_field(downturn_scenario):
     shocked = run(downturn_scenario, downturn_policy(), mode="mean_field", replications=1)
     calm = run(small(), downturn_policy(), mode="mean_field", replications=1)
     maintenance = [float(MAINTENANCE.get(f, 0.0)) for f in FIELDS]
-    normal = [float(NORMAL[f]) for f in FIELDS]
-    broad = [float(DOWNTURN[f]) for f in FIELDS]
+    normal = [float(NORMAL.get(f, 0.0)) for f in FIELDS]
+    broad = [float(DOWNTURN.get(f, 0.0)) for f in FIELDS]
     for res in (shocked, calm):
         # cash-flow customers get only maintenance effort, at every epoch
         np.testing.assert_array_equal(_per_epoch(res, "a3").to_numpy(), np.tile(maintenance, (4, 1)))
@@ -504,7 +503,7 @@ def test_rule_based_policy_mean_field(downturn_scenario):
         np.testing.assert_array_equal(_per_epoch(shocked, account).to_numpy(), np.array([normal, normal, broad, broad]))
     # broad effort raised coverage against running the normal plan through the same downturn
     normal_plan = policies.python(lambda obs: {f: np.where(obs.cash_flow, float(MAINTENANCE.get(f, 0.0)),
-                                                           float(NORMAL[f])) for f in FIELDS})
+                                                           float(NORMAL.get(f, 0.0))) for f in FIELDS})
     plain = run(downturn_scenario, normal_plan, mode="mean_field", replications=1)
     assert (shocked.accounts().loc[["a1", "a2"], "coverage"] > plain.accounts().loc[["a1", "a2"], "coverage"]).all()
 

@@ -96,4 +96,12 @@ struct FieldInfo {
 std::span<const FieldInfo<Params>> param_table();
 std::span<const FieldInfo<Costs>> cost_table();
 
+// The name of a member in its table; empty when it has no row.
+template <class Owner>
+std::string_view name_of(std::span<const FieldInfo<Owner>> table, double Owner::*member) {
+  for (const auto& f : table)
+    if (f.member == member) return f.name;
+  return {};
+}
+
 }  // namespace cathedral

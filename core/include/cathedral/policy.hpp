@@ -54,15 +54,8 @@ class Policy {
   virtual const std::vector<double>& contact_focus(int week) const = 0;
 };
 
-// The allocation fields of each layer (attribution switches them as a group):
-// key = social and value hours (and contact focus), broad = visits and
-// service hours, organisational = benchmarking, executive visits, agreements
-// and joint innovation centres.
-enum class Layer : int { key = 0, broad = 1, org = 2 };
-inline constexpr std::array<const char*, 3> kLayerNames{"key", "broad", "org"};
-Layer layer_of(AllocField field);
-
-// Takes each layer's fields from `with` where `use_with[layer]`, else from `base`.
+// Takes each layer's fields (layer_of: the activity table) from `with` where
+// `use_with[layer]`, else from `base`; the contact focus goes with the key layer.
 class LayerMixPolicy final : public Policy {
  public:
   LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with, std::array<bool, 3> use_with);

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cathedral/model/activities.hpp"  // AllocField, kAllocFieldNames
 #include "cathedral/params.hpp"
 
 namespace cathedral {
@@ -90,17 +91,6 @@ struct Tiering {
   std::array<double, 2> intimacy_cuts{1.0 / 3.0, 2.0 / 3.0};
   std::array<double, 2> support_cuts{-1.0 / 3.0, 1.0 / 3.0};
 };
-
-// The allocation fields of docs/model.md §3.0, in a fixed order.
-enum class AllocField : int {
-  social_hours, value_hours, visits, service_hours, benchmarking, exec_visits,
-  pursue_agreement, jic
-};
-inline constexpr int kNumAllocFields = 8;
-inline constexpr int kNumRateFields = 6;  // the first six are rates >= 0
-inline constexpr std::array<const char*, kNumAllocFields> kAllocFieldNames{
-    "social_hours", "value_hours", "visits", "service_hours",
-    "benchmarking", "exec_visits", "pursue_agreement", "jic"};
 
 // A (possibly partial) allocation as written in a policy: unset fields come
 // from the entry it overrides, finally 0 / false.

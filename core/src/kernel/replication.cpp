@@ -237,7 +237,7 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     benchmarking_rate_[a] = x[static_cast<int>(AllocField::benchmarking)];
     exec_visit_rate_[a] = x[static_cast<int>(AllocField::exec_visits)];
     max_rate = std::max({max_rate, benchmarking_rate_[a], exec_visit_rate_[a]});
-    const accounting::EpochCosts fixed = accounting::epoch_costs(m_.costs, x, run_centre);
+    const accounting::EpochCosts fixed = accounting::epoch_costs(m_.costs, x);
     fixed_spend_[a] = fixed.spend;
     fixed_hours_[a] = fixed.hours;
   }
@@ -271,6 +271,7 @@ void Replication::key_drives() {
       for (std::size_t k = 0; k < focus_.size(); ++k) drives(k, static_cast<std::size_t>(account[k]));
     }
   };
+  const HillParams h_social = key_layer::social_hill(p), h_value = key_layer::value_hill(p);
   // with the default shapes (1) the responses need no pow: a branch-free loop
   // (hill with shape 1 is hill_unit_shape: the same bits)
   auto set_drives = [&](auto unit_shapes) {
@@ -279,8 +280,8 @@ void Replication::key_drives() {
       const double v_k = key_layer::contact_hours(value[a], focus[k]);
       double r_social, r_value;
       if constexpr (decltype(unit_shapes)::value) {
-        r_social = hill_unit_shape(s_k, p.social_half_hours);
-        r_value = hill_unit_shape(v_k, p.value_half_hours);
+        r_social = hill_unit_shape(s_k, h_social.half);
+        r_value = hill_unit_shape(v_k, h_value.half);
       } else {
         r_social = key_layer::social_response(p, s_k);
         r_value = key_layer::value_response(p, v_k);
@@ -289,7 +290,7 @@ void Replication::key_drives() {
       drive_S[k] = key_layer::support_drive(p, r_value);
     });
   };
-  if (p.social_shape == 1.0 && p.value_shape == 1.0)
+  if (h_social.shape == 1.0 && h_value.shape == 1.0)
     set_drives(std::true_type{});
   else
     set_drives(std::false_type{});

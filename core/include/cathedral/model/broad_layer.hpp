@@ -1,21 +1,25 @@
 // Broad relationships (docs/model.md §3.3 broad layer).
 //
 // r_b = hill(visits; visit_half_per_100_staff · staff/100, visit_shape) and
-// r_u = hill(service_hours; service_half_hours, service_shape) are per-epoch
-// constants computed by the runner.
+// r_u = hill(service_hours; service_half_hours, service_shape) (the activity
+// table names their parameters) are per-epoch constants computed by the runner.
 #pragma once
 
-#include "cathedral/params.hpp"
+#include "cathedral/model/activities.hpp"
 #include "cathedral/model/units.hpp"
+#include "cathedral/params.hpp"
 
 namespace cathedral::broad_layer {
 
+// The responses, their parameters from the activity table.
 inline double visit_response(const Params& p, double visits, double staff) {
-  return hill(visits, p.visit_half_per_100_staff * staff / 100.0, p.visit_shape);
+  const HillParams h = hill_params<AllocField::visits>(p, staff);
+  return hill(visits, h.half, h.shape);
 }
 
 inline double service_response(const Params& p, double service_hours) {
-  return hill(service_hours, p.service_half_hours, p.service_shape);
+  const HillParams h = hill_params<AllocField::service_hours>(p);
+  return hill(service_hours, h.half, h.shape);
 }
 
 // C' = C + coverage_gain · r_b · (1 − C) − coverage_decay · C, clipped.

@@ -6,10 +6,24 @@
 #pragma once
 
 #include "cathedral/elementary.hpp"
+#include "cathedral/model/activities.hpp"
 #include "cathedral/params.hpp"
 #include "cathedral/model/units.hpp"
 
 namespace cathedral::key_layer {
+
+// The responses' parameters (the activity table) and the responses to a
+// contact's hours s_k = social_hours·φ_k, v_k = value_hours·φ_k.
+inline HillParams social_hill(const Params& p) { return hill_params<AllocField::social_hours>(p); }
+inline HillParams value_hill(const Params& p) { return hill_params<AllocField::value_hours>(p); }
+inline double social_response(const Params& p, double s_k) {
+  const HillParams h = social_hill(p);
+  return hill(s_k, h.half, h.shape);
+}
+inline double value_response(const Params& p, double v_k) {
+  const HillParams h = value_hill(p);
+  return hill(v_k, h.half, h.shape);
+}
 
 struct ContactState {
   double intimacy;  // I
@@ -19,10 +33,6 @@ struct ContactState {
 // §3.0: the account's key hours reaching contact k, s_k = social_hours · φ_k
 // (likewise v_k = value_hours · φ_k).
 inline double contact_hours(double account_hours, double focus) { return account_hours * focus; }
-
-// r_s = hill(s_k; social_half_hours, social_shape), r_v = hill(v_k; value_half_hours, value_shape).
-inline double social_response(const Params& p, double hours) { return hill(hours, p.social_half_hours, p.social_shape); }
-inline double value_response(const Params& p, double hours) { return hill(hours, p.value_half_hours, p.value_shape); }
 
 // §3.3:
 //   I' = I + intimacy_gain·(r_s + value_to_intimacy·r_v)·(1 − I) − intimacy_decay·(1 − org_shelter·O)·I

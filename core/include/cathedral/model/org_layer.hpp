@@ -3,8 +3,9 @@
 
 #include <cmath>
 
-#include "cathedral/params.hpp"
 #include "cathedral/elementary.hpp"
+#include "cathedral/model/activities.hpp"
+#include "cathedral/params.hpp"
 #include "cathedral/model/units.hpp"
 
 namespace cathedral::org_layer {
@@ -43,8 +44,8 @@ inline double step(const Params& p, double O, double C, double J, double F, doub
                    double n_ev) {
   const double O_drift = O + p.org_from_coverage * C * (1.0 - O) + p.org_from_jic * J * F * (1.0 - O) -
                          p.org_decay * O;
-  const double keep_bm = 1.0 - p.benchmarking_jump * F * m;
-  const double keep_ev = 1.0 - p.exec_visit_jump * F * m;
+  const double keep_bm = 1.0 - jump_param<AllocField::benchmarking>(p) * F * m;
+  const double keep_ev = 1.0 - jump_param<AllocField::exec_visits>(p) * F * m;
   double gap = 1.0 - O_drift;
   if constexpr (kEvents == Events::at_most_two) {
     gap = times_power_upto2(times_power_upto2(gap, keep_bm, n_bm), keep_ev, n_ev);
