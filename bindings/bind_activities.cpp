@@ -40,7 +40,7 @@ py::dict row(const Activity& a) {
                       py::dict(py::arg("form") = kResponseFormNames[static_cast<int>(r.form)],
                                py::arg("half") = param_name(r.half), py::arg("shape") = param_name(r.shape),
                                py::arg("jump") = param_name(r.jump)),
-                  py::arg("costs") = costs, py::arg("moves") = a.moves);
+                  py::arg("costs") = costs, py::arg("moves") = a.moves, py::arg("doc") = a.doc);
 }
 
 }  // namespace

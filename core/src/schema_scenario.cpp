@@ -155,17 +155,6 @@ const Table<Shock>& competitor_shock_table() {
 
 // ---- allocation entries ---------------------------------------------------------
 
-// What each allocation field means (docs/model.md §3.0), by AllocField.
-constexpr std::array<const char*, kNumAllocFields> kAllocFieldDocs{
-    "AM hours a week with key contacts: meals, events, personal care",
-    "AM hours a week of value work for key contacts: business advice, solution work",
-    "broad visits a week to the account's staff",
-    "AM hours a week closing the loop on complaints and requests",
-    "strategic benchmarking meetings a year",
-    "reciprocal executive visits a year",
-    "sign or renew a cooperation agreement when eligible",
-    "run a joint innovation centre",
-};
 
 std::map<std::string, double> read_contact_focus(const json& v, const std::string& path, const Account* account,
                                                  Reader& r) {
@@ -236,7 +225,7 @@ std::vector<Field<AllocationEntry>> allocation_fields(bool per_account) {
   for (int i = 0; i < kNumAllocFields; ++i) {
     Field<AllocationEntry> f;
     f.name = kAllocFieldNames[i];
-    f.doc = kAllocFieldDocs[i];
+    f.doc = kActivities[static_cast<std::size_t>(i)].doc;  // the activity table
     if (i < kNumRateFields) {
       f.type = Type::number;
       f.domain = D::nonnegative;

@@ -97,8 +97,8 @@ def markdown() -> str:
             cost = ([c["charged"], _amount(c["money"]), _amount(c["hours"]), _amount(c["exec_days"])]
                     if c else ["—", "", "", ""])
             lines.append("| " + " | ".join(head + cost) + " |")
-    lines += ["", "| field | moves |", "|---|---|"]
-    lines += [f"| `{row['name']}` | {row['moves']} |" for row in TABLE]
+    lines += ["", "| field | means | moves |", "|---|---|---|"]
+    lines += [f"| `{row['name']}` | {row['doc']} | {row['moves']} |" for row in TABLE]
     return "\n".join(lines) + "\n"
 
 

@@ -94,6 +94,7 @@ struct Activity {
   Response response;
   std::array<Cost, 2> costs;  // unused entries: Charge::none
   const char* moves;          // what it moves in the model (for the docs)
+  const char* doc;            // what the field means (§3.0): scenario docs and schema
 };
 
 namespace activity_rows {
@@ -121,33 +122,41 @@ inline constexpr auto kActivities = [] {
       {CATHEDRAL_ACTIVITY(social_hours), Layer::key, "hours/week", ActivityKind::rate,
        hill(R::hill_per_contact, &P::social_half_hours, &P::social_shape),
        {{{Ch::weekly, cost(&C::social_money_per_hour), own, none}}},
-       "intimacy I of each key contact (§3.3), hours split by contact_focus"},
+       "intimacy I of each key contact (§3.3), hours split by contact_focus",
+       "AM hours a week with key contacts: meals, events, personal care"},
       {CATHEDRAL_ACTIVITY(value_hours), Layer::key, "hours/week", ActivityKind::rate,
        hill(R::hill_per_contact, &P::value_half_hours, &P::value_shape),
        {{{Ch::weekly, none, own, none}}},
-       "support S and intimacy I of each key contact (§3.3), hours split by contact_focus"},
+       "support S and intimacy I of each key contact (§3.3), hours split by contact_focus",
+       "AM hours a week of value work for key contacts: business advice, solution work"},
       {CATHEDRAL_ACTIVITY(visits), Layer::broad, "visits/week", ActivityKind::rate,
        hill(R::hill_per_100_staff, &P::visit_half_per_100_staff, &P::visit_shape),
        {{{Ch::weekly, cost(&C::visit_money), cost(&C::visit_hours), none}}},
-       "coverage C (§3.3) and the small deals dug up (§3.6)"},
+       "coverage C (§3.3) and the small deals dug up (§3.6)",
+       "broad visits a week to the account's staff"},
       {CATHEDRAL_ACTIVITY(service_hours), Layer::broad, "hours/week", ActivityKind::rate,
        hill(R::hill, &P::service_half_hours, &P::service_shape),
        {{{Ch::weekly, cost(&C::service_money_per_hour), own, none}}},
-       "satisfaction Q (§3.3)"},
+       "satisfaction Q (§3.3)",
+       "AM hours a week closing the loop on complaints and requests"},
       {CATHEDRAL_ACTIVITY(benchmarking), Layer::org, "meetings/year", ActivityKind::rate, jump(&P::benchmarking_jump),
        {{{Ch::per_event, cost(&C::benchmarking_money), cost(&C::benchmarking_hours),
           cost(&C::benchmarking_exec_days)}}},
-       "org O, a jump per meeting held (§3.2, §3.3)"},
+       "org O, a jump per meeting held (§3.2, §3.3)",
+       "strategic benchmarking meetings a year"},
       {CATHEDRAL_ACTIVITY(exec_visits), Layer::org, "visits/year", ActivityKind::rate, jump(&P::exec_visit_jump),
        {{{Ch::per_event, cost(&C::exec_visit_money), cost(&C::exec_visit_hours), cost(&C::exec_visit_exec_days)}}},
-       "org O, a jump per visit held (§3.2, §3.3)"},
+       "org O, a jump per visit held (§3.2, §3.3)",
+       "reciprocal executive visits a year"},
       {CATHEDRAL_ACTIVITY(pursue_agreement), Layer::org, "bool", ActivityKind::flag, {},
        {{{Ch::on_signing, cost(&C::agreement_money), cost(&C::agreement_hours), cost(&C::agreement_exec_days)}}},
-       "signs a cooperation agreement when O and F allow (§3.5): direct awards and a premium (§3.6)"},
+       "signs a cooperation agreement when O and F allow (§3.5): direct awards and a premium (§3.6)",
+       "sign or renew a cooperation agreement when eligible"},
       {CATHEDRAL_ACTIVITY(jic), Layer::org, "bool", ActivityKind::flag, {},
        {{{Ch::weekly, cost_per_year(&C::jic_money_per_year), cost(&C::jic_hours_per_week), none},
          {Ch::on_opening, cost(&C::jic_setup_money), none, none}}},
-       "J = 1 while the centre runs: org O (§3.3) and technical lead T (§3.6)"},
+       "J = 1 while the centre runs: org O (§3.3) and technical lead T (§3.6)",
+       "run a joint innovation centre"},
   });
 }();
 #undef CATHEDRAL_ACTIVITY
