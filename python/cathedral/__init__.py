@@ -7,7 +7,7 @@ alignment) and what each plan of effort yields. See docs/model.md for the model.
     res = cathedral.simulate(scn, cathedral.policies.tiered({...}), replications=1000)
     res.kpis()
 """
-from . import crm, policies, resources, shocks, tiers
+from . import activities, crm, policies, resources, shocks, tiers
 from .attribute import Attribution, attribute
 from .compare import Comparison, compare
 from .crm import evaluate

@@ -17,12 +17,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports matplotlib
 
 import pytest
 
+import cathedral
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DEMO_PORTFOLIO = EXAMPLES / "demo_portfolio.json"
 DEMO_PLANS = EXAMPLES / "demo_plans.json"
 
-ALLOCATION_RATES = ("social_hours", "value_hours", "visits", "service_hours", "benchmarking", "exec_visits")
+ALLOCATION_RATES = tuple(cathedral.activities.RATES)  # the engine's activity table: the rates the fit scales
 
 # The static plan of the small scenario: every rate positive, resources ample.
 SMALL_DEFAULT_ENTRY = {

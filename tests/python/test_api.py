@@ -17,7 +17,7 @@ import cathedral
 from cathedral import policies
 from conftest import ALLOCATION_RATES, DEMO_PORTFOLIO, SMALL_DEFAULT_ENTRY, run, small_scenario_dict
 
-ALLOCATION_FIELDS = ALLOCATION_RATES + ("pursue_agreement", "jic")
+ALLOCATION_FIELDS = tuple(cathedral.activities.FIELDS)
 TIERS = ("S", "A", "B", "C", "cash_flow")
 
 

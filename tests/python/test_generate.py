@@ -30,8 +30,7 @@ ACCOUNT_KEYS = {"id", "name", "wallet", "wallet_growth", "staff", "fit", "fit_ta
                 "org", "agreement_weeks_left", "jic", "contacts", "pipeline"}
 CONTACT_KEYS = {"id", "role", "influence", "intimacy", "support", "stance"}
 ROLES = {"decision_maker", "technical", "procurement", "user", "influencer", "coach", "other"}
-ENTRY_KEYS = {"social_hours", "value_hours", "visits", "service_hours", "benchmarking",
-              "exec_visits", "pursue_agreement", "jic"}
+ENTRY_KEYS = set(cathedral.activities.FIELDS)  # the engine's activity table
 RESOURCE_KEYS = {"account_managers", "am_hours_per_week", "executive_days_per_year",
                  "budget_per_year", "am_cost_per_year"}
 

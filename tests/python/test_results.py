@@ -17,8 +17,7 @@ KPI_FIXED = ["revenue", "gross_profit", "contribution", "cash_flow", "spend", "r
              "direct_awards", "seen_deals"]
 GRID_CELLS = [f"{i}/{s}" for i in ("low", "medium", "high") for s in ("opposed", "neutral", "supportive")]
 TIERS = ["S", "A", "B", "C", "cash_flow"]
-ALLOCATION_FIELDS = ["social_hours", "value_hours", "visits", "service_hours", "benchmarking", "exec_visits",
-                     "pursue_agreement", "jic"]
+ALLOCATION_FIELDS = list(cathedral.activities.FIELDS)  # the engine's activity table
 RESOURCES = {"none", "am_hours", "executive_days", "budget"}
 
 
