@@ -94,7 +94,7 @@ std::shared_ptr<const Policy> build_policy(py::handle tree, const Scenario& scen
       return std::make_shared<SchedulePolicy>(std::move(phases));
     }
     if (kind == "mix" && t.size() == 4) {
-      const auto layers = t[3].cast<std::array<bool, 3>>();
+      const auto layers = t[3].cast<std::array<bool, kNumLayers>>();
       return std::make_shared<LayerMixPolicy>(build_policy(t[1], scenario, model, path + ".base"),
                                               build_policy(t[2], scenario, model, path + ".with"), layers);
     }

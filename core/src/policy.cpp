@@ -113,7 +113,7 @@ class TieredPolicy final : public Policy {
 }  // namespace
 
 LayerMixPolicy::LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with,
-                               std::array<bool, 3> use_with)
+                               std::array<bool, kNumLayers> use_with)
     : base_(std::move(base)), with_(std::move(with)), use_with_(use_with) {}
 
 bool LayerMixPolicy::needs_all_replications() const {

@@ -58,14 +58,14 @@ class Policy {
 // `use_with[layer]`, else from `base`; the contact focus goes with the key layer.
 class LayerMixPolicy final : public Policy {
  public:
-  LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with, std::array<bool, 3> use_with);
+  LayerMixPolicy(std::shared_ptr<const Policy> base, std::shared_ptr<const Policy> with, std::array<bool, kNumLayers> use_with);
   bool needs_all_replications() const override;
   void decide(const Observation& obs, std::span<double> out) const override;
   const std::vector<double>& contact_focus(int week) const override;
 
  private:
   std::shared_ptr<const Policy> base_, with_;
-  std::array<bool, 3> use_with_;
+  std::array<bool, kNumLayers> use_with_;
 };
 
 // Switches between policies at given weeks: the phase with the latest

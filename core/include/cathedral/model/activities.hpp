@@ -30,6 +30,7 @@ enum class AllocField : int {
 // The three layers (§3.3); attribution switches each layer's fields as a group.
 enum class Layer : int { key = 0, broad = 1, org = 2 };
 inline constexpr std::array<const char*, 3> kLayerNames{"key", "broad", "org"};
+inline constexpr std::size_t kNumLayers = kLayerNames.size();
 
 // rate: a number >= 0 that fitting (§4) scales; flag: a boolean (0/1), a
 // switch or commitment that fitting leaves alone.
