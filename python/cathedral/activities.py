@@ -13,7 +13,8 @@ that fitting to the resources scales; `flag`: True/False, left alone), `response
 the parameters `half`, `shape` or `jump` by name), `costs` (a list of charges: `charged` —
 `weekly`, `per_event`, `on_opening`, `on_signing` — and the amounts `money`, `hours`,
 `exec_days` per unit, each None or {"form": "own" | "cost" | "cost_per_year", "cost": name})
-and `moves` (what it moves in the model).
+`doc` (what the field means) and `moves` (what it moves in the model). `frame()` is the table
+as a DataFrame.
 
 `.venv/bin/python scripts/update_activities_doc.py` regenerates the tables of docs/activities.md.
 """
@@ -33,7 +34,8 @@ for _row in TABLE:
     if _row["layer"] not in LAYERS:  # never a silent default layer
         raise ImportError(f"activity {_row['name']!r}: unknown layer {_row['layer']!r}; layers are: {', '.join(LAYERS)}")
 
-__all__ = ["TABLE", "FIELDS", "LAYERS", "RATES", "FLAGS", "activity", "layer_of", "layer_fields", "markdown", "rewrite"]
+__all__ = ["TABLE", "FIELDS", "LAYERS", "RATES", "FLAGS", "activity", "layer_of", "layer_fields", "frame", "markdown",
+           "rewrite"]
 
 
 def activity(field: str) -> dict:
@@ -55,6 +57,15 @@ def layer_fields() -> dict[str, tuple[str, ...]]:
     """The allocation fields of each layer, in the allocation's order (attribution switches them
     as a group; the contact focus goes with the key layer)."""
     return {layer: tuple(r["name"] for r in TABLE if r["layer"] == layer) for layer in LAYERS}
+
+
+def frame():
+    """The table as a pandas DataFrame indexed by field: layer, unit, kind, what the field means
+    and what it moves (for reading in a notebook; `activity(name)` has the costs)."""
+    import pandas as pd
+
+    return pd.DataFrame([{k: r[k] for k in ("name", "layer", "unit", "kind", "doc", "moves")} for r in TABLE]
+                        ).rename(columns={"name": "field", "doc": "means"}).set_index("field")
 
 
 # ---- docs/activities.md ---------------------------------------------------------------
