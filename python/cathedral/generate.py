@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from . import tiers
+from . import activities, tiers
 from .resources import planned_use
 from .scenario import Scenario
 
@@ -33,18 +33,19 @@ __all__ = ["generate_portfolio"]
 _HEADROOM = {"hours": 1.2, "exec_days": 1.0, "money": 1.0}
 
 
-def _entry(social=0.0, value=0.0, visits=0.0, service=0.0, benchmarking=0.0,
-           exec_visits=0.0, pursue_agreement=False, jic=False):
-    return {
-        "social_hours": float(social),
-        "value_hours": float(value),
-        "visits": float(visits),
-        "service_hours": float(service),
-        "benchmarking": float(benchmarking),
-        "exec_visits": float(exec_visits),
-        "pursue_agreement": bool(pursue_agreement),
-        "jic": bool(jic),
-    }
+# Short names of the templates below for the *_hours fields.
+_SHORT = {"social": "social_hours", "value": "value_hours", "service": "service_hours"}
+
+
+def _entry(**levels):
+    """A full allocation entry: every field of the engine's activity table, at 0 / False
+    unless given (a new activity needs no change here)."""
+    entry = {f: False if f in activities.FLAGS else 0.0 for f in activities.FIELDS}
+    for name, value in levels.items():
+        field = _SHORT.get(name, name)
+        activities.activity(field)  # an unknown name raises, with a did-you-mean
+        entry[field] = bool(value) if field in activities.FLAGS else float(value)
+    return entry
 
 
 # The "cathedral" plan: all three layers at the strategic accounts, less as

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import _core
+from .. import _core, activities
 from ..scenario import Scenario, _stub
 
 MODEL_ROLES = tuple(_core.ROLES)  # docs/model.md §2.2
@@ -274,6 +274,9 @@ def as_is_allocation(crm, as_of=None, weeks: int = 13, replay_result: Replay | N
         "benchmarking": eff["benchmarking"][-52:].sum(0),
         "exec_visits": eff["exec_visits"][-52:].sum(0),
     })
+    for name in activities.RATES:  # activities the CRM export does not record: none
+        if name not in frame:
+            frame[name] = 0.0
     # account-level key hours of an account without contacts are lost to the split: add them back
     act = crm.activities
     wk = week_index(act["date"], as_of, weeks)
@@ -298,7 +301,7 @@ def as_is_allocation(crm, as_of=None, weeks: int = 13, replay_result: Replay | N
     frame["contact_focus"] = [
         {c: float(focus[k]) for k, (a2, c) in enumerate(keys) if a2 == a} for a in acc_ids]
     frame["contact_focus"] = [f if f and sum(f.values()) > 0 else None for f in frame["contact_focus"]]
-    return frame
+    return frame[["account_id", *activities.FIELDS, "contact_focus"]]  # the allocation's order
 
 
 def _membership(acc_of, A):
