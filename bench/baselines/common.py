@@ -28,6 +28,11 @@ from cathedral.resources import planned_use
 
 RATE_FIELDS = ALLOCATION_FIELDS[:_core.N_RATE_FIELDS]  # social_hours ... exec_visits, rates >= 0
 BOOL_FIELDS = ALLOCATION_FIELDS[_core.N_RATE_FIELDS:]  # pursue_agreement, jic
+# The rates the baselines model, in the column order of prepare()'s `alloc` that
+# numpy_model and numba_model index by position. They are independent
+# implementations of the model, so they name what they implement; a plan that
+# uses any other activity is refused, not silently read as another column.
+MODELLED_RATES = ("social_hours", "value_hours", "visits", "service_hours", "benchmarking", "exec_visits")
 
 # Order of the per-replication outputs of both baselines.
 OUTPUTS = ("revenue", "gross_profit", "wins", "direct_awards", "seen_deals", "decided_deals",
@@ -76,7 +81,7 @@ def prepare(scenario: dict, policy: dict) -> dict:
 
     The allocation is static, so only two epochs can differ: epoch 0 (where a
     planned centre that is not running yet opens and its setup money is a
-    commitment) and every later epoch. `alloc` has shape (2, A, 6): the fitted
+    commitment) and every later epoch. `alloc` has shape (2, A, 6), columns MODELLED_RATES: the fitted
     rates of epoch 0 and of the later epochs; `scale` the two factors f.
     """
     checked = cathedral.Scenario.from_dict(scenario)  # validated, every default filled in
@@ -147,6 +152,10 @@ def prepare(scenario: dict, policy: dict) -> dict:
     f0, bind0 = fit_to_resources(checked, base, pursue, jic_plan, acc["jic"])
     f1, bind1 = fit_to_resources(checked, base, pursue, jic_plan, jic_plan)
     alloc = np.stack([base * f0, base * f1])
+    unmodelled = [k for k in RATE_FIELDS if k not in MODELLED_RATES and entry[k] != 0.0]
+    if unmodelled or not set(MODELLED_RATES) <= set(RATE_FIELDS):
+        raise ValueError(f"the baselines do not model the activities {unmodelled or sorted(set(MODELLED_RATES) - set(RATE_FIELDS))}")
+    alloc = alloc[:, :, [RATE_FIELDS.index(k) for k in MODELLED_RATES]]  # the baselines' column order
 
     return {
         "H": H, "interval": interval, "A": A, "Kmax": Kmax,
