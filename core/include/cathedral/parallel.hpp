@@ -1,0 +1,84 @@
+// ParallelRun: a task loop over a fixed pool of threads, watched by the
+// calling thread (progress, Ctrl-C via the monitor). Shared by the run loop
+// (runner.cpp) and the batch evaluator (evaluate.cpp).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cathedral/runner.hpp"
+
+namespace cathedral {
+
+// Runs `task(i, thread)` for i in [0, n) on `threads` threads while the
+// calling thread watches `monitor`. The first exception wins and stops the rest.
+class ParallelRun {
+ public:
+  ParallelRun(int threads, const RunMonitor& monitor, std::atomic<std::int64_t>& progress, std::int64_t total)
+      : threads_(threads), monitor_(monitor), progress_(progress), total_(total) {}
+
+  template <class Task>
+  void operator()(std::int64_t n, Task&& task) {
+    std::atomic<std::int64_t> next{0};
+    std::atomic<int> running{0};
+    std::mutex mu;
+    std::condition_variable done;
+    std::exception_ptr error;
+    const int nthreads = static_cast<int>(std::min<std::int64_t>(threads_, std::max<std::int64_t>(n, 1)));
+    std::vector<std::thread> pool;
+    running = nthreads;
+    for (int w = 0; w < nthreads; ++w) {
+      pool.emplace_back([&, w] {
+        try {
+          for (;;) {
+            if (cancelled_.load(std::memory_order_relaxed)) break;
+            const std::int64_t i = next.fetch_add(1);
+            if (i >= n) break;
+            task(i, w);
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!error) error = std::current_exception();
+          cancelled_ = true;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        if (--running == 0) done.notify_all();
+      });
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (running > 0) {
+        done.wait_for(lock, std::chrono::milliseconds(50));
+        if (running > 0 && monitor_ && !cancelled_) {
+          lock.unlock();
+          const bool go_on = monitor_(static_cast<double>(progress_.load()) / static_cast<double>(total_));
+          lock.lock();
+          if (!go_on) {
+            cancelled_ = true;
+            user_cancel_ = true;
+          }
+        }
+      }
+    }
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    if (user_cancel_) throw RunCancelled();
+  }
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  int threads_;
+  const RunMonitor& monitor_;
+  std::atomic<std::int64_t>& progress_;
+  std::int64_t total_;
+  std::atomic<bool> cancelled_{false};
+  bool user_cancel_ = false;
+};
+
+}  // namespace cathedral
