@@ -13,6 +13,7 @@
 #include "cathedral/runner.hpp"
 #include "cathedral/scenario.hpp"
 #include "json_convert.hpp"
+#include "monitor.hpp"
 #include "policy_tree.hpp"
 #include "run_result.hpp"
 
@@ -94,32 +95,17 @@ void bind_simulation(py::module_& m) {
               "policy: the scenario has no `policy` and none was passed; pass policy=cathedral.policies.static(...)");
 
         // Called from this thread while the workers run: Ctrl-C and progress.
-        std::optional<py::error_already_set> python_error;
-        RunMonitor monitor = [&](double done) {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() != 0) {
-            python_error.emplace();
-            return false;
-          }
-          if (!progress.is_none()) {
-            try {
-              progress(done);
-            } catch (py::error_already_set& e) {
-              python_error.emplace(std::move(e));
-              return false;
-            }
-          }
-          return true;
-        };
+        PythonMonitor watch(progress);
+        const RunMonitor monitor = watch.monitor();
         RunResult r;
         try {
           py::gil_scoped_release release;
           r = run(model, *policy, options, monitor);
         } catch (const RunCancelled&) {
-          if (python_error) throw std::move(*python_error);
+          watch.rethrow_if_cancelled();
           throw;
         }
-        if (!progress.is_none()) progress(1.0);
+        watch.finished();
         return result_to_dict(std::move(r), mode);
       },
       py::arg("scenario"), py::arg("policy"), py::arg("replications"), py::arg("seed"), py::arg("mode"),

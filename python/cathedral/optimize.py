@@ -1,0 +1,763 @@
+"""The allocation optimiser (docs/optimize.md): the plan that makes the most of the resources.
+
+    opt = cathedral.optimize(scenario)                  # contribution over the horizon, per account
+    opt.objective, opt.start_objective, opt.gain
+    opt.usage(), opt.shadow_prices(), opt.marginal_values()
+    opt.policy                                          # use in simulate / compare / a scenario file
+    opt.evaluate(replications=1000)                     # paired Monte Carlo check against the start plan
+
+How it works. Accounts interact only through the shared resources and the market index, which no
+plan moves; in mean field an account's outcome therefore depends on its own allocation alone, and
+the resources' use (docs/model.md §4) is linear in the rates. So one engine run that perturbs a
+lever at every account at once gives that lever's partial derivative for all of them, and a batch
+of 1 + 2m + m(m−1)/2 runs (m levers) gives each account's gradient and Hessian. The optimiser is a
+trust-region SQP on those separable models: each step maximises Σ_a (g_aᵀd_a + ½ d_aᵀH_a d_a) within
+the bounds and the resources, by its dual over the resource prices μ (one per resource and phase),
+which splits into one small box QP per account — CALLPLAN's equal-marginal-returns condition, at
+scale. At the optimum μ are the shadow prices. The flags (pursue_agreement, jic) are settled by
+comparing, per account, the plan with and without them at those prices.
+"""
+from __future__ import annotations
+
+import difflib
+import numbers
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import _core, activities, policies
+from . import resources as _resources
+from .scenario import Scenario
+
+OBJECTIVES = ("contribution", "gross_profit", "revenue", "cash_flow")
+FIELDS = activities.FIELDS
+RATES = activities.RATES
+FLAGS = activities.FLAGS
+RESOURCES = _resources.RESOURCES  # am_hours (a week), executive_days (a year), budget (a year)
+RESOURCE_UNITS = {"am_hours": "AM hours/week", "executive_days": "executive days/year", "budget": "money/year"}
+# the scenario's resource fields, as frontier() and minimum_resources() name them
+SCENARIO_RESOURCES = ("account_managers", "executive_days_per_year", "budget_per_year")
+TIER_KEYS = ("S", "A", "B", "C", "cash_flow")
+NORMS = ("visits_per_am", "sa_benchmarking", "sa_exec_visits", "cash_flow_cap")
+VISITS_PER_AM = 5.0      # the methodology's norm: at least 5 customer visits a week per person
+SA_BENCHMARKING = 1.0    # S and A accounts: at least one benchmarking meeting a year
+SA_EXEC_VISITS = 2.0     # S and A accounts: at least two executive visits a year
+_TEAM_COST_OBJECTIVES = ("contribution", "cash_flow")  # the portfolio's figures carry the team cost (§3.7)
+
+
+class OptimizationError(ValueError):
+    """An optimisation that cannot be set up or cannot reach what was asked (a ValueError)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _hint(name, choices) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def _week_weights(H: int, horizon_weeks, discount_rate) -> np.ndarray:
+    if horizon_weeks is None:
+        horizon_weeks = H
+    if isinstance(horizon_weeks, bool) or not isinstance(horizon_weeks, numbers.Integral):
+        raise OptimizationError(f"horizon_weeks: must be an integer, got {horizon_weeks!r}")
+    if not 1 <= horizon_weeks <= H:
+        raise OptimizationError(f"horizon_weeks: must be in [1, {H}] (the scenario's horizon), got {horizon_weeks}")
+    if not isinstance(discount_rate, numbers.Real) or not np.isfinite(discount_rate) or not -1 < discount_rate <= 10:
+        raise OptimizationError(f"discount_rate: must be a yearly rate in (-1, 10], got {discount_rate!r}")
+    t = np.arange(H, dtype=float)
+    w = (1.0 + float(discount_rate)) ** (-t / 52.0)
+    w[int(horizon_weeks):] = 0.0
+    return w
+
+
+def _team_cost(scenario: Scenario, objective: str, weights: np.ndarray) -> float:
+    if objective not in _TEAM_COST_OBJECTIVES:
+        return 0.0
+    r = scenario.to_dict()["resources"]
+    return float(r["account_managers"] * r["am_cost_per_year"] / 52.0 * weights.sum())
+
+
+@dataclass
+class _Linear:
+    """The §4 planned use, read from the engine (cathedral.resources.planned_use): per resource
+    the use of one unit of each rate, and what a running or opening centre commits."""
+
+    coef: np.ndarray       # resources × RATES
+    running: np.ndarray    # resources: a centre that ran before the epoch
+    opening: np.ndarray    # resources: a centre opening at the epoch (its setup too)
+    capacity: np.ndarray   # resources
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "_Linear":
+        A, F = scenario.n_accounts, len(FIELDS)
+        coef = np.zeros((len(RESOURCES), len(RATES)))
+        for j, f in enumerate(RATES):
+            x = np.zeros((A, F))
+            x[0, FIELDS.index(f)] = 1.0
+            use = _resources.planned_use(scenario, x, jic_running=np.ones(A, bool))
+            coef[:, j] = [use.plan[r] for r in RESOURCES]
+        x = np.zeros((A, F))
+        x[0, FIELDS.index("jic")] = 1.0
+        running = _resources.planned_use(scenario, x, jic_running=np.ones(A, bool))
+        opening = _resources.planned_use(scenario, x, jic_running=np.zeros(A, bool))
+        return cls(coef, np.array([running.commitments[r] for r in RESOURCES]),
+                   np.array([opening.commitments[r] for r in RESOURCES]),
+                   np.array([running.capacity[r] for r in RESOURCES]))
+
+    def commitments(self, jic: np.ndarray, initial: np.ndarray) -> np.ndarray:
+        """epochs × accounts × resources: what the centres of `jic` (epochs × accounts) commit."""
+        before = np.vstack([initial[None, :], jic[:-1]]).astype(bool)
+        on = jic.astype(bool)
+        opens = on & ~before
+        return (on & ~opens)[..., None] * self.running + opens[..., None] * self.opening
+
+
+# --------------------------------------------------------------------------- the problem
+
+class _Problem:
+    """What every optimiser mode shares: the scenario, the objective's weights, the start plan's
+    allocation per epoch (the base every candidate is built on), the phases and the resources."""
+
+    def __init__(self, scenario, objective, start, horizon_weeks, discount_rate, threads, phases, levers,
+                 progress):
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario: must be a cathedral.Scenario, got {type(scenario).__name__}")
+        if objective not in OBJECTIVES:
+            raise OptimizationError(f"objective: must be one of {', '.join(OBJECTIVES)}, got {objective!r}"
+                                    + _hint(objective, OBJECTIVES))
+        from .simulation import _count, simulate
+
+        self.scenario = scenario
+        self.objective = objective
+        self.threads = 0 if threads is None else _count(threads, "threads", 1, 65536)
+        self.weights = _week_weights(scenario.horizon_weeks, horizon_weeks, discount_rate)
+        self.team_cost = _team_cost(scenario, objective, self.weights)
+        self.ids = scenario.account_ids
+        self.A = scenario.n_accounts
+        self.progress = progress
+        self.start_policy = start if start is not None else scenario.policy
+        if self.start_policy is None:
+            raise OptimizationError("start: the scenario has no `policy`; pass start=cathedral.policies.static(...)")
+        base = simulate(scenario, self.start_policy, mode="mean_field", progress=False, threads=threads)
+        self.start_results = base
+        self.base = np.ascontiguousarray(base._raw["allocation_mean"], dtype=float)  # epochs × accounts × fields
+        self.E = self.base.shape[0]
+        self.interval = scenario.decision_interval_weeks
+        tier_share = base._raw["tier_share"]  # epochs × accounts × 5 (mean field: one-hot)
+        self.tier = np.argmax(tier_share, axis=2)  # epochs × accounts, index into TIER_KEYS
+        self.linear = _Linear.of(scenario)
+        self.initial_jic = np.array([bool(a.get("jic", False)) for a in scenario.to_dict()["accounts"]])
+        self.phase_weeks, self.phase_of_epoch = self._phases(phases)
+        self.P = len(self.phase_weeks)
+        self.levers = self._levers(levers)
+        self.rate_levers = [f for f in self.levers if f in RATES]
+        self.flag_levers = [f for f in self.levers if f in FLAGS]
+        self.evaluations = 0
+        self.start_objective = self.total(self.values(self.base[None])[0])
+
+    # -- set-up
+    def _phases(self, phases):
+        E, k = self.E, self.interval
+        if phases is None:
+            starts = [0]
+        elif isinstance(phases, numbers.Integral) and not isinstance(phases, bool):
+            n = int(phases)
+            if not 1 <= n <= E:
+                raise OptimizationError(f"phases: must be between 1 and the number of decision epochs ({E}), got {n}")
+            starts = sorted({int(round(i * E / n)) * k for i in range(n)})
+        elif isinstance(phases, (list, tuple)) and phases:
+            starts = []
+            for i, w in enumerate(phases):
+                if isinstance(w, bool) or not isinstance(w, numbers.Integral):
+                    raise OptimizationError(f"phases[{i}]: must be a week number, got {w!r}")
+                if w % k or not 0 <= w < self.scenario.horizon_weeks:
+                    raise OptimizationError(f"phases[{i}]: must be a decision epoch's week (a multiple of {k} "
+                                            f"below {self.scenario.horizon_weeks}), got {w}")
+                starts.append(int(w))
+            if starts[0] != 0 or sorted(set(starts)) != starts:
+                raise OptimizationError(f"phases: must be increasing week numbers starting at 0, got {list(phases)}")
+        else:
+            raise OptimizationError(f"phases: must be None, a number of phases or a list of start weeks, got {phases!r}")
+        epoch_weeks = np.arange(E) * k
+        phase_of_epoch = np.searchsorted(np.array(starts), epoch_weeks, side="right") - 1
+        return starts, phase_of_epoch
+
+    def _levers(self, levers):
+        if levers is None:
+            return list(FIELDS)
+        if isinstance(levers, str):
+            levers = [levers]
+        out = []
+        for i, f in enumerate(levers):
+            if f not in FIELDS:
+                raise OptimizationError(f"levers[{i}]: unknown allocation field {f!r}" + _hint(f, FIELDS))
+            if f not in out:
+                out.append(f)
+        if not out:
+            raise OptimizationError("levers: must name at least one allocation field")
+        return [f for f in FIELDS if f in out]
+
+    # -- evaluation
+    def values(self, allocations: np.ndarray) -> np.ndarray:
+        """candidates × accounts: each account's objective (weighted flows) under each candidate
+        (candidates × epochs × accounts × fields), in mean field."""
+        self.evaluations += allocations.shape[0]
+        out = _core.evaluate(self.scenario._core, np.ascontiguousarray(allocations), self.objective,
+                             self.weights.tolist(), "mean_field", 1, 0, self.threads, self._monitor())
+        return out["account_objective"]
+
+    def replication_values(self, allocations: np.ndarray, replications: int, seed: int) -> np.ndarray:
+        """candidates × replications: the portfolio objective (team cost included) in Monte Carlo,
+        every candidate with the same streams (common random numbers)."""
+        self.evaluations += allocations.shape[0] * replications
+        out = _core.evaluate(self.scenario._core, np.ascontiguousarray(allocations), self.objective,
+                             self.weights.tolist(), "monte_carlo", replications, seed, self.threads, self._monitor())
+        return out["replication_objective"] - self.team_cost
+
+    def _monitor(self):
+        return self.progress if callable(self.progress) else None
+
+    def total(self, account_values: np.ndarray) -> float:
+        return float(account_values.sum() - self.team_cost)
+
+    def use(self, alloc: np.ndarray) -> np.ndarray:
+        """epochs × resources: the planned use (commitments and plan) of an allocation per epoch."""
+        rates = alloc[..., [FIELDS.index(f) for f in RATES]]  # epochs × accounts × rates
+        plan = np.einsum("ear,kr->ek", rates, self.linear.coef)
+        jic = alloc[..., FIELDS.index("jic")] != 0
+        return plan + self.linear.commitments(jic, self.initial_jic).sum(axis=1)
+
+
+# --------------------------------------------------------------------------- the per-account solver
+
+def _box_qp(Hn, lin, lo, hi, d0=None, sweeps=60):
+    """Per account, maximise lin·d + ½ dᵀ(−Hn)d over lo ≤ d ≤ hi (Hn: accounts × m × m, positive
+    definite): an active-set Newton method on all accounts at once, finished by coordinate sweeps."""
+    n, m = lin.shape
+    d = np.zeros((n, m)) if d0 is None else d0.copy()
+    fixed = np.zeros((n, m), bool)
+    eye = np.eye(m)
+    for _ in range(2 * m + 2):
+        # solve Hn_FF d_F = lin_F − Hn_FB d_B with the bound coordinates held
+        M = np.where((fixed[:, :, None] | fixed[:, None, :]), 0.0, Hn) + fixed[:, :, None] * eye
+        rhs = np.where(fixed, d, lin - np.einsum("nij,nj->ni", Hn * fixed[:, None, :], d))
+        d_new = np.linalg.solve(M, rhs[..., None])[..., 0]
+        clipped = np.clip(d_new, lo, hi)
+        grad = lin - np.einsum("nij,nj->ni", Hn, clipped)
+        at_lo, at_hi = clipped <= lo, clipped >= hi
+        new_fixed = (at_lo & (grad <= 0)) | (at_hi & (grad >= 0))
+        d = clipped
+        if np.array_equal(new_fixed, fixed):
+            break
+        fixed = new_fixed
+    diag = np.einsum("nii->ni", Hn)
+    for _ in range(sweeps):
+        change = 0.0
+        for i in range(m):
+            g = lin[:, i] - np.einsum("nj,nj->n", Hn[:, i, :], d)
+            new = np.clip(d[:, i] + g / diag[:, i], lo[:, i], hi[:, i])
+            change = max(change, float(np.max(np.abs(new - d[:, i]))))
+            d[:, i] = new
+        if change < 1e-12:
+            break
+    return d
+
+
+def _solve_qp(g, Hn, lo, hi, C, r, mu0=None):
+    """max Σ_a g_a·d_a − ½ d_aᵀHn_a d_a s.t. lo ≤ d ≤ hi, Σ_a C d_a ≤ r, by its dual over μ ≥ 0
+    (one per row of C). Returns d and μ."""
+    from scipy.optimize import minimize
+
+    K = C.shape[0]
+    if K == 0:
+        return _box_qp(Hn, g, lo, hi), np.zeros(0)
+    scale = np.maximum(np.abs(g).max(), 1e-12)
+    state = {"d": None}
+
+    def dual(mu_s):
+        mu = mu_s * scale
+        lin = g - mu @ C
+        d = _box_qp(Hn, lin, lo, hi, state["d"], sweeps=8)
+        state["d"] = d
+        val = (lin * d).sum() - 0.5 * np.einsum("ni,nij,nj->", d, Hn, d) + mu @ r
+        grad = r - C @ d.sum(axis=0)
+        return val / scale, grad
+
+    x0 = np.zeros(K) if mu0 is None else np.maximum(mu0, 0) / scale
+    res = minimize(dual, x0, jac=True, method="L-BFGS-B", bounds=[(0, None)] * K,
+                   options={"maxiter": 500, "ftol": 1e-15, "gtol": 1e-12})
+    mu = np.maximum(res.x, 0) * scale
+    d = _box_qp(Hn, g - mu @ C, lo, hi, state["d"])
+    return d, mu
+
+
+@dataclass
+class _AccountProblem:
+    """The per-account SQP: variables z (accounts × m, m = phases × rate levers, scaled by `s`),
+    bounds zlo/zhi, coupling rows Σ_a C z_a ≤ b, the flags held."""
+
+    problem: _Problem
+    flags: np.ndarray        # phases × accounts × flag levers (0/1)
+    s: np.ndarray            # m: the scale of each coordinate
+    zlo: np.ndarray          # accounts × m
+    zhi: np.ndarray
+    rows: list               # (name, phase, resource or None)
+    C: np.ndarray            # K × m
+    fixed_rhs: Callable      # flags → K: the rows' right-hand sides
+
+    def expand(self, Z: np.ndarray, flags: np.ndarray | None = None) -> np.ndarray:
+        """candidates × accounts × m (or accounts × m) → candidates × epochs × accounts × fields."""
+        pb = self.problem
+        Z = Z[None] if Z.ndim == 2 else Z
+        flags = self.flags if flags is None else flags
+        out = np.repeat(pb.base[None], Z.shape[0], axis=0)
+        L = len(pb.rate_levers)
+        X = (Z * self.s).reshape(Z.shape[0], pb.A, pb.P, L)
+        for j, f in enumerate(pb.rate_levers):
+            col = FIELDS.index(f)
+            out[:, :, :, col] = np.where(self.free[None, None, :], X[:, :, pb.phase_of_epoch, j].transpose(0, 2, 1),
+                                         out[:, :, :, col])
+        for j, f in enumerate(pb.flag_levers):
+            col = FIELDS.index(f)
+            out[:, :, :, col] = np.where(self.free[None, None, :], flags[pb.phase_of_epoch, :, j][None], out[:, :, :, col])
+        return out
+
+    free: np.ndarray = field(default=None)  # accounts the optimiser may change
+
+
+def _perturbations(Z, zlo, h, P, L, hessian=True):
+    """The batch that gives each account's gradient and (phase-block) Hessian."""
+    n, m = Z.shape
+    pts = [Z]
+    down_ok = Z - h >= zlo
+    for i in range(m):
+        up = Z.copy()
+        up[:, i] += h
+        pts.append(up)
+    for i in range(m):
+        other = Z.copy()
+        other[:, i] = np.where(down_ok[:, i], Z[:, i] - h, Z[:, i] + 2 * h)
+        pts.append(other)
+    pairs = [(i, j) for i in range(m) for j in range(i + 1, m) if i // L == j // L] if hessian else []
+    for i, j in pairs:
+        both = Z.copy()
+        both[:, i] += h
+        both[:, j] += h
+        pts.append(both)
+    return np.stack(pts), down_ok, pairs
+
+
+def _derivatives(f, down_ok, pairs, h, m):
+    """Gradient and Hessian per account from the values of the _perturbations batch."""
+    f0 = f[0]
+    fp = f[1:1 + m].T          # accounts × m
+    fo = f[1 + m:1 + 2 * m].T
+    central_g = (fp - fo) / (2 * h)
+    forward_g = (-3 * f0[:, None] + 4 * fp - fo) / (2 * h)  # fo is f(z + 2h) there
+    g = np.where(down_ok, central_g, forward_g)
+    hd = np.where(down_ok, fp - 2 * f0[:, None] + fo, f0[:, None] - 2 * fp + fo) / h**2
+    n = f0.shape[0]
+    Hs = np.zeros((n, m, m))
+    idx = np.arange(m)
+    Hs[:, idx, idx] = hd
+    for k, (i, j) in enumerate(pairs):
+        v = (f[1 + 2 * m + k] - fp[:, i] - fp[:, j] + f0) / h**2
+        Hs[:, i, j] = v
+        Hs[:, j, i] = v
+    return g, Hs
+
+
+def _negative_definite(Hs, floor):
+    """−H made positive definite, saddle-free: each eigenvalue λ of H becomes max(|λ|, floor)."""
+    w, V = np.linalg.eigh(Hs)
+    w = np.maximum(np.abs(w), floor[:, None])
+    return np.einsum("nij,nj,nkj->nik", V, w, V)
+
+
+def _prices(g, Z, zlo, zhi, C, r, b):
+    """The resource prices μ ≥ 0 that best satisfy the optimality conditions at Z: for every
+    coordinate strictly inside its bounds, g_ai = Σ_k μ_k C_ki (equal marginal returns), over
+    the rows without slack (non-negative least squares)."""
+    from scipy.optimize import nnls
+
+    K = C.shape[0]
+    mu = np.zeros(K)
+    tight = [k for k in range(K) if r[k] <= 1e-6 * max(abs(b[k]), 1.0)]
+    if not tight:
+        return mu
+    span = np.maximum(zhi - zlo, 1e-12)
+    inside = (Z - zlo > 1e-6 * span) & (zhi - Z > 1e-6 * span)
+    a_idx, i_idx = np.nonzero(inside)
+    if a_idx.size == 0:
+        return mu
+    M = C[np.ix_(tight, i_idx)].T  # interior coordinates × tight rows
+    y = g[a_idx, i_idx]
+    scale = np.maximum(np.abs(M).max(axis=0), 1e-300)
+    sol, _ = nnls(M / scale, y)
+    mu[tight] = sol / scale
+    return mu
+
+
+def _restore(Z, zlo, C, b):
+    """Bring Z within the resource rows by pulling every coordinate towards its lower bound by the
+    one factor that makes each row fit (the §4 fit, from the bounds up)."""
+    use_lo = C @ zlo.sum(axis=0)
+    use = C @ Z.sum(axis=0)
+    t = 1.0
+    for k in range(C.shape[0]):
+        if np.all(C[k] >= 0) and use[k] > b[k] and use[k] > use_lo[k]:
+            t = min(t, max(0.0, (b[k] - use_lo[k]) / (use[k] - use_lo[k])))
+    return zlo + t * (Z - zlo) if t < 1.0 else Z
+
+
+def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-9, h=1e-4):
+    """Trust-region SQP on the separable per-account models. Returns Z, values, μ, g (at Z)."""
+    pb = ap.problem
+    n, m = Z0.shape
+    L = max(1, len(pb.rate_levers))
+    Z = _restore(Z0, ap.zlo, ap.C, b)
+    radius = np.full(n, 0.25)
+    mu = None
+    f_cur = None
+    g = Hn = None
+    for it in range(max_iter):
+        batch, down_ok, pairs = _perturbations(Z, ap.zlo, h, pb.P, L)
+        f = pb.values(ap.expand(batch))
+        f_cur = f[0]
+        F = f_cur.sum()
+        g, Hs = _derivatives(f, down_ok, pairs, h, m)
+        floor = 1e-6 * np.maximum(np.abs(np.einsum("nii->ni", Hs)).max(axis=1), 1e-9 * max(abs(F), 1.0))
+        Hn = _negative_definite(Hs, floor)
+        r = b - ap.C @ Z.sum(axis=0)
+        improved = False
+        for _ in range(8):
+            lo = np.maximum(ap.zlo - Z, -radius[:, None])
+            hi = np.minimum(ap.zhi - Z, radius[:, None])
+            d, mu = _solve_qp(g, Hn, lo, hi, ap.C, r, mu)
+            pred = (g * d).sum(axis=1) - 0.5 * np.einsum("ni,nij,nj->n", d, Hn, d)
+            if pred.sum() <= tol * max(abs(F), 1.0):
+                break
+            Zn = _restore(Z + d, ap.zlo, ap.C, b)
+            fn = pb.values(ap.expand(Zn))[0]
+            actual = fn - f_cur
+            rho = np.where(pred > 1e-14 * max(abs(F), 1.0), actual / np.maximum(pred, 1e-300), 1.0)
+            if actual.sum() > 0:
+                step = np.abs(d).max(axis=1)
+                radius = np.where(rho < 0.25, radius * 0.25, np.where((rho > 0.75) & (step >= 0.9 * radius),
+                                                                       np.minimum(radius * 2, 4.0), radius))
+                Z, f_cur, improved = Zn, fn, True
+                break
+            radius = np.where(rho < 0.25, radius * 0.25, radius)
+            if np.all(radius < 1e-8):
+                break
+        history.append({"iteration": len(history), "objective": pb.total(f_cur), "predicted_gain": float(pred.sum()),
+                        "violation": float(np.maximum(ap.C @ Z.sum(axis=0) - b, 0).max(initial=0.0)),
+                        "evaluations": pb.evaluations, "time_s": time.perf_counter() - history.start})
+        if not improved:
+            break
+    # derivatives and prices at the final point
+    batch, down_ok, pairs = _perturbations(Z, ap.zlo, h, pb.P, L, hessian=False)
+    f = pb.values(ap.expand(batch))
+    g, _ = _derivatives(f, down_ok, pairs, h, m)
+    mu = _prices(g, Z, ap.zlo, ap.zhi, ap.C, b - ap.C @ Z.sum(axis=0), b)
+    return Z, f[0], mu, g
+
+
+class _History(list):
+    def __init__(self):
+        super().__init__()
+        self.start = time.perf_counter()
+# --------------------------------------------------------------------------- bounds, norms, rows
+
+def default_bounds(scenario: Scenario) -> dict:
+    """Each lever's default (lo, hi): from 0 up to what one account manager's week could give an
+    account (hours a week: am_hours_per_week; visits: that week spent visiting), and monthly
+    for the yearly events; flags (False, True). Narrow or widen them with `bounds`."""
+    d = scenario.to_dict()
+    week = float(d["resources"]["am_hours_per_week"])
+    out = {}
+    for f in RATES:
+        unit = activities.activity(f)["unit"]
+        if unit == "hours/week":
+            out[f] = (0.0, week)
+        elif unit == "visits/week":
+            out[f] = (0.0, week / max(float(d["costs"]["visit_hours"]), 1e-9))
+        else:  # meetings or visits a year
+            out[f] = (0.0, 12.0)
+    for f in FLAGS:
+        out[f] = (False, True)
+    return out
+
+
+def _pair(value, where):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise OptimizationError(f"{where}: must be a (lo, hi) pair, got {value!r}")
+    lo, hi = value
+    for name, v in (("lo", lo), ("hi", hi)):
+        if isinstance(v, bool):
+            continue
+        if not isinstance(v, numbers.Real) or not np.isfinite(v):
+            raise OptimizationError(f"{where}: {name} must be a finite number, got {v!r}")
+        if v < 0:
+            raise OptimizationError(f"{where}: {name} must be >= 0, got {v!r}")
+    if float(lo) > float(hi):
+        raise OptimizationError(f"{where}: lo {lo!r} > hi {hi!r}")
+    return float(lo), float(hi)
+
+
+def _bounds_table(pb: _Problem, bounds, fixed, norms) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """lo, hi: phases × accounts × fields; free: accounts; and the norms switched on."""
+    P, A, F = pb.P, pb.A, len(FIELDS)
+    dflt = default_bounds(pb.scenario)
+    lo = np.zeros((P, A, F))
+    hi = np.zeros((P, A, F))
+    for j, f in enumerate(FIELDS):
+        lo[..., j], hi[..., j] = float(dflt[f][0]), float(dflt[f][1])
+    ids = pb.ids
+    if bounds is not None:
+        if not isinstance(bounds, Mapping):
+            raise OptimizationError(f"bounds: must be a dict {{field: (lo, hi)}} or {{account_id: {{field: (lo, hi)}}}}, "
+                                    f"got {type(bounds).__name__}")
+        for key, value in bounds.items():
+            if key in FIELDS:
+                lo[..., FIELDS.index(key)], hi[..., FIELDS.index(key)] = _pair(value, f"bounds[{key!r}]")
+            elif key in ids:
+                if not isinstance(value, Mapping):
+                    raise OptimizationError(f"bounds[{key!r}]: must be a dict {{field: (lo, hi)}}, got {value!r}")
+                a = ids.index(key)
+                for f, pair in value.items():
+                    if f not in FIELDS:
+                        raise OptimizationError(f"bounds[{key!r}].{f}: unknown allocation field" + _hint(f, FIELDS))
+                    lo[:, a, FIELDS.index(f)], hi[:, a, FIELDS.index(f)] = _pair(pair, f"bounds[{key!r}].{f}")
+            else:
+                raise OptimizationError(f"bounds: {key!r} is neither an allocation field nor an account id"
+                                        + _hint(key, list(FIELDS) + ids))
+    free = np.ones(A, bool)
+    if fixed is not None:
+        if not isinstance(fixed, Mapping):
+            raise OptimizationError(f"fixed: must be a dict {{account_id: allocation}}, got {type(fixed).__name__}")
+        for key, entry in fixed.items():
+            if key not in ids:
+                raise OptimizationError(f"fixed: unknown account id {key!r}" + _hint(key, ids))
+            if not isinstance(entry, Mapping):
+                raise OptimizationError(f"fixed[{key!r}]: must be an allocation dict, got {entry!r}")
+            a = ids.index(key)
+            row = _resources._entry_row(entry, f"fixed[{key!r}]")
+            for f, v in zip(FIELDS, row):
+                if f in RATES and (not np.isfinite(v) or v < 0):
+                    raise OptimizationError(f"fixed[{key!r}].{f}: must be a finite number >= 0, got {v!r}")
+            given = {f: float(v) for f, v in zip(FIELDS, row)}
+            for f in FIELDS:
+                if f not in entry:  # a field left out keeps the start plan's value
+                    continue
+                pb.base[:, a, FIELDS.index(f)] = given[f]
+            free[a] = False
+    on = _norms(norms)
+    first = [pb.phase_of_epoch.tolist().index(p) for p in range(P)]
+    for p in range(P):
+        tier = pb.tier[first[p]]
+        sa = (tier == 0) | (tier == 1)
+        if "sa_benchmarking" in on:
+            lo[p, sa, FIELDS.index("benchmarking")] = np.maximum(lo[p, sa, FIELDS.index("benchmarking")], SA_BENCHMARKING)
+        if "sa_exec_visits" in on:
+            lo[p, sa, FIELDS.index("exec_visits")] = np.maximum(lo[p, sa, FIELDS.index("exec_visits")], SA_EXEC_VISITS)
+        if "cash_flow_cap" in on:
+            cf = tier == 4
+            for f, v in on["cash_flow_cap"].items():
+                hi[p, cf, FIELDS.index(f)] = np.minimum(hi[p, cf, FIELDS.index(f)], v)
+    bad = np.argwhere(lo > hi + 1e-12)
+    if bad.size:
+        p, a, j = bad[0]
+        raise OptimizationError(f"bounds: {ids[a]}.{FIELDS[j]} must be at least {lo[p, a, j]:g} (a norm or bound) "
+                                f"and at most {hi[p, a, j]:g}: no plan meets both")
+    return lo, hi, free, on
+
+
+def _norms(norms) -> dict:
+    if norms is None:
+        return {}
+    if isinstance(norms, str):
+        norms = [norms]
+    items = norms.items() if isinstance(norms, Mapping) else [(n, True) for n in norms]
+    on = {}
+    for name, value in items:
+        if name not in NORMS:
+            raise OptimizationError(f"norms: unknown norm {name!r}" + _hint(name, NORMS)
+                                    + f" (the norms are {', '.join(NORMS)})")
+        if value is False or value is None:
+            continue
+        if name == "cash_flow_cap":
+            if not isinstance(value, Mapping):
+                raise OptimizationError('norms["cash_flow_cap"]: pass the maintenance allocation, e.g. '
+                                        '{"cash_flow_cap": {"visits": 0.5, "service_hours": 1}}')
+            cap = {}
+            for f, v in value.items():
+                if f not in RATES:
+                    raise OptimizationError(f'norms["cash_flow_cap"].{f}: not a rate field' + _hint(f, RATES))
+                if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
+                    raise OptimizationError(f'norms["cash_flow_cap"].{f}: must be a number >= 0, got {v!r}')
+                cap[f] = float(v)
+            on[name] = cap
+        elif name == "visits_per_am":
+            n = VISITS_PER_AM if value is True else value
+            if isinstance(n, bool) or not isinstance(n, numbers.Real) or not np.isfinite(n) or n < 0:
+                raise OptimizationError(f'norms["visits_per_am"]: must be True or a number of visits >= 0, got {value!r}')
+            on[name] = float(n)
+        else:
+            on[name] = True
+    return on
+
+
+def _account_problem(pb: _Problem, lo, hi, free, on) -> tuple[_AccountProblem, np.ndarray, np.ndarray]:
+    """The scaled per-account problem, its start point Z0 and the flags at the start."""
+    P, A = pb.P, pb.A
+    L = len(pb.rate_levers)
+    cols = [FIELDS.index(f) for f in pb.rate_levers]
+    s = np.tile(np.maximum(hi[0, 0, cols], 1e-3), P) if L else np.zeros(0)  # the coordinates' scale
+    # coordinates: phase-major within an account (p · L + j)
+    zlo = (lo[:, :, cols].transpose(1, 0, 2).reshape(A, P * L)) / np.where(s > 0, s, 1.0)
+    zhi = (hi[:, :, cols].transpose(1, 0, 2).reshape(A, P * L)) / np.where(s > 0, s, 1.0)
+    first = [pb.phase_of_epoch.tolist().index(p) for p in range(P)]
+    x0 = np.stack([pb.base[pb.phase_of_epoch == p].mean(axis=0) for p in range(P)])  # phases × accounts × fields
+    Z0 = (x0[:, :, cols].transpose(1, 0, 2).reshape(A, P * L)) / np.where(s > 0, s, 1.0)
+    Z0 = np.where(free[:, None], np.clip(Z0, zlo, zhi), Z0)
+    zlo = np.where(free[:, None], zlo, Z0)
+    zhi = np.where(free[:, None], zhi, Z0)
+    flags = np.stack([pb.base[first[p]][:, [FIELDS.index(f) for f in pb.flag_levers]] for p in range(P)]) \
+        if pb.flag_levers else np.zeros((P, A, 0))
+    flo = lo[:, :, [FIELDS.index(f) for f in pb.flag_levers]]
+    fhi = hi[:, :, [FIELDS.index(f) for f in pb.flag_levers]]
+    flags = np.where(free[None, :, None], np.clip(flags, flo, fhi), flags)
+    rows, C = [], []
+    R = len(RESOURCES)
+    for p in range(P):
+        for r, name in enumerate(RESOURCES):
+            c = np.zeros(P * L)
+            c[p * L:(p + 1) * L] = pb.linear.coef[r, [RATES.index(f) for f in pb.rate_levers]] * s[p * L:(p + 1) * L]
+            rows.append((name, p, r))
+            C.append(c)
+        if "visits_per_am" in on and "visits" in pb.rate_levers:
+            c = np.zeros(P * L)
+            j = pb.rate_levers.index("visits")
+            c[p * L + j] = -s[p * L + j]
+            rows.append(("visits_per_am", p, None))
+            C.append(c)
+    C = np.array(C).reshape(len(rows), P * L)
+    ap = _AccountProblem(pb, flags, s, zlo, zhi, rows, C, None, free)
+    ap.fixed_rhs = lambda fl, ap=ap: _rhs(ap, fl, on)
+    ap.flag_bounds = (flo, fhi)
+    return ap, Z0, flags
+
+
+def _rhs(ap: _AccountProblem, flags, on) -> np.ndarray:
+    """Each row's right-hand side with the free rates at 0: capacity less what the rest of the plan
+    (fixed accounts, fields that are no levers, the centres of `flags`) uses, in its tightest epoch."""
+    pb = ap.problem
+    empty = ap.expand(np.zeros_like(ap.zlo), flags)[0]
+    use = pb.use(empty)  # epochs × resources
+    b = []
+    visits = empty[..., FIELDS.index("visits")].sum(axis=1)
+    am = float(pb.scenario.to_dict()["resources"]["account_managers"])
+    for name, p, r in ap.rows:
+        in_phase = pb.phase_of_epoch == p
+        if r is not None:
+            cap = pb.linear.capacity[r]
+            b.append(float(np.min(cap - use[in_phase, r])) - 1e-9 * max(cap, 1.0))
+        else:  # −Σ visits ≤ −(norm · AMs − the visits the rest of the plan makes)
+            need = on["visits_per_am"] * am
+            b.append(float(np.min(-(need - visits[in_phase]))) - 1e-7 * max(need, 1.0))
+    return np.array(b)
+
+
+def _check_feasible(ap: _AccountProblem, b: np.ndarray, flags) -> None:
+    """Before anything runs: what the bounds, norms and fixed accounts alone need must fit."""
+    pb = ap.problem
+    need = ap.C @ ap.zlo.sum(axis=0)
+    for k, (name, p, r) in enumerate(ap.rows):
+        if need[k] <= b[k] + 1e-9 * max(abs(b[k]), 1.0):
+            continue
+        when = f" in the phase from week {pb.phase_weeks[p]}" if pb.P > 1 else ""
+        if r is None:
+            have = -ap.C[k] @ ap.zhi.sum(axis=0)
+            raise OptimizationError(f'norms["visits_per_am"]: the portfolio needs {-b[k]:,.1f} visits a week{when}, '
+                                    f"more than the {have:,.1f} the bounds allow")
+        cap = pb.linear.capacity[r]
+        used = cap - b[k] + need[k]
+        raise OptimizationError(
+            f"resources.{SCENARIO_RESOURCES[r]}: the fixed allocations, centres, norms and lower bounds alone need "
+            f"{used:,.1f} {RESOURCE_UNITS[name]}{when}, more than the {cap:,.1f} available")
+
+
+def _solve_accounts(pb: _Problem, ap: _AccountProblem, Z0, flags, on, history, max_iter=40):
+    """The SQP on the rates, then the flags settled at the resulting prices; repeated while a flag flips."""
+    flags = flags.copy()
+    b = ap.fixed_rhs(flags)
+    _check_feasible(ap, b, flags)
+    ap.flags = flags
+    Z, f, mu, g = _sqp(ap, Z0, b, history, max_iter=max_iter)
+    best = (pb.total(f), Z, flags.copy(), f, mu, g, b)
+    if not pb.flag_levers:
+        return best
+    flo, fhi = ap.flag_bounds
+    for _round in range(4):
+        cands, where = [], []
+        for p in range(pb.P):
+            for j in range(len(pb.flag_levers)):
+                fl = flags.copy()
+                fl[p, :, j] = 1.0 - fl[p, :, j]
+                cands.append(fl)
+                where.append((p, j))
+        vals = pb.values(np.concatenate([ap.expand(Z, fl) for fl in cands]))
+        cur = best[3]
+        gains = np.full((len(cands), pb.A), -np.inf)
+        jic_col = pb.flag_levers.index("jic") if "jic" in pb.flag_levers else None
+        for c, ((p, j), fl) in enumerate(zip(where, cands)):
+            allowed = ap.free & (fl[p, :, j] >= flo[p, :, j]) & (fl[p, :, j] <= fhi[p, :, j])
+            gain = vals[c] - cur
+            if j == jic_col:  # price what the centres commit, at the current prices
+                gain = gain - _commitment_cost(ap, flags, fl, mu)
+            gains[c] = np.where(allowed, gain, -np.inf)
+        pick = np.argmax(gains, axis=0)
+        top = gains[pick, np.arange(pb.A)]
+        flip = top > 1e-7 * (np.abs(cur) + 1.0)
+        if not flip.any():
+            break
+        new_flags = flags.copy()
+        for a in np.nonzero(flip)[0]:
+            p, j = where[pick[a]]
+            new_flags[p, a, j] = 1.0 - new_flags[p, a, j]
+        b_new = ap.fixed_rhs(new_flags)
+        if np.any(ap.C @ ap.zlo.sum(axis=0) > b_new + 1e-9 * np.maximum(np.abs(b_new), 1.0)):
+            break  # the centres would not leave room for the bounds and norms
+        ap.flags = new_flags
+        Zn, fn, mun, gn = _sqp(ap, Z, b_new, history, max_iter=max_iter)
+        if pb.total(fn) <= best[0]:
+            ap.flags = best[2]
+            break
+        flags = new_flags
+        Z, mu = Zn, mun
+        best = (pb.total(fn), Zn, new_flags.copy(), fn, mun, gn, b_new)
+    ap.flags = best[2]
+    return best
+
+
+def _commitment_cost(ap: _AccountProblem, flags, new_flags, mu) -> np.ndarray:
+    """Per account: the centres' extra commitments under new_flags, priced at μ in each row's
+    tightest epoch."""
+    pb = ap.problem
+    j = pb.flag_levers.index("jic")
+    def per_account(fl):
+        jic = fl[pb.phase_of_epoch, :, j]  # epochs × accounts
+        return pb.linear.commitments(jic, pb.initial_jic)  # epochs × accounts × resources
+    delta = per_account(new_flags) - per_account(flags)
+    cost = np.zeros(pb.A)
+    for k, (name, p, r) in enumerate(ap.rows):
+        if r is None or mu[k] == 0:
+            continue
+        in_phase = np.nonzero(pb.phase_of_epoch == p)[0]
+        cost += mu[k] * delta[in_phase, :, r].max(axis=0)
+    return cost
