@@ -292,6 +292,33 @@ def _solve_qp(g, Hn, lo, hi, C, r, mu0=None):
                    options={"maxiter": 500, "ftol": 1e-15, "gtol": 1e-12})
     mu = np.maximum(res.x, 0) * scale
     d = _box_qp(Hn, g - mu @ C, lo, hi, state["d"])
+    # The dual's optimum is approximate, and so d(μ) may overshoot a tight row a little; d(μ) is
+    # continuous and its use falls as a row's price rises, so raise each overshot row's price by
+    # bisection until the row fits (a few rounds for rows that interact).
+    for _round in range(4):
+        over = C @ d.sum(axis=0) - r
+        bad = [k for k in range(K) if over[k] > 1e-10 * max(abs(r[k]), np.abs(C[k]).sum() * 1e-3, 1e-12)]
+        if not bad:
+            break
+        for k in bad:
+            lo_mu, hi_mu = mu[k], max(mu[k] * 2, scale * 1e-9)
+            trial = mu.copy()
+            for _ in range(60):
+                trial[k] = hi_mu
+                if C[k] @ _box_qp(Hn, g - trial @ C, lo, hi, d, sweeps=20).sum(axis=0) <= r[k]:
+                    break
+                lo_mu, hi_mu = hi_mu, hi_mu * 2
+            for _ in range(50):
+                trial[k] = 0.5 * (lo_mu + hi_mu)
+                dk = _box_qp(Hn, g - trial @ C, lo, hi, d, sweeps=20)
+                if C[k] @ dk.sum(axis=0) <= r[k]:
+                    hi_mu = trial[k]
+                else:
+                    lo_mu = trial[k]
+                if hi_mu - lo_mu <= 1e-12 * hi_mu:
+                    break
+            mu[k] = hi_mu
+            d = _box_qp(Hn, g - mu @ C, lo, hi, d)
     return d, mu
 
 
@@ -397,7 +424,13 @@ def _prices(g, Z, zlo, zhi, C, r, b):
     M = C[np.ix_(tight, i_idx)].T  # interior coordinates × tight rows
     y = g[a_idx, i_idx]
     scale = np.maximum(np.abs(M).max(axis=0), 1e-300)
-    sol, _ = nnls(M / scale, y)
+    # least absolute deviations (reweighted NNLS): a few coordinates at a kink of the model
+    # (a response switching regime) must not move the price the others agree on
+    w = np.ones_like(y)
+    for _ in range(8):
+        sol, _ = nnls((M / scale) * w[:, None], y * w)
+        resid = np.abs(M / scale @ sol - y)
+        w = 1.0 / np.sqrt(np.maximum(resid, 1e-9 * max(np.abs(y).max(), 1e-300)))
     mu[tight] = sol / scale
     return mu
 
@@ -414,13 +447,13 @@ def _restore(Z, zlo, C, b):
     return zlo + t * (Z - zlo) if t < 1.0 else Z
 
 
-def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-9, h=1e-4):
+def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-5, h=1e-4):
     """Trust-region SQP on the separable per-account models. Returns Z, values, μ, g (at Z)."""
     pb = ap.problem
     n, m = Z0.shape
     L = max(1, len(pb.rate_levers))
     Z = _restore(Z0, ap.zlo, ap.C, b)
-    radius = np.full(n, 0.25)
+    radius = np.full(n, 0.1)
     mu = None
     f_cur = None
     g = Hn = None
@@ -434,12 +467,12 @@ def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-9, h=1e-4):
         Hn = _negative_definite(Hs, floor)
         r = b - ap.C @ Z.sum(axis=0)
         improved = False
-        for _ in range(8):
+        for _ in range(14):
             lo = np.maximum(ap.zlo - Z, -radius[:, None])
             hi = np.minimum(ap.zhi - Z, radius[:, None])
             d, mu = _solve_qp(g, Hn, lo, hi, ap.C, r, mu)
             pred = (g * d).sum(axis=1) - 0.5 * np.einsum("ni,nij,nj->n", d, Hn, d)
-            if pred.sum() <= tol * max(abs(F), 1.0):
+            if pred.sum() <= 1e-9 * max(abs(F), 1.0):
                 break
             Zn = _restore(Z + d, ap.zlo, ap.C, b)
             fn = pb.values(ap.expand(Zn))[0]
@@ -448,16 +481,17 @@ def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-9, h=1e-4):
             if actual.sum() > 0:
                 step = np.abs(d).max(axis=1)
                 radius = np.where(rho < 0.25, radius * 0.25, np.where((rho > 0.75) & (step >= 0.9 * radius),
-                                                                       np.minimum(radius * 2, 4.0), radius))
+                                                                       np.minimum(radius * 2, 1.0), radius))
                 Z, f_cur, improved = Zn, fn, True
                 break
-            radius = np.where(rho < 0.25, radius * 0.25, radius)
-            if np.all(radius < 1e-8):
+            bad = rho < 0.25
+            radius = np.where(bad, radius * 0.25, radius) if bad.any() else radius * 0.5
+            if np.all(radius < 1e-9):
                 break
         history.append({"iteration": len(history), "objective": pb.total(f_cur), "predicted_gain": float(pred.sum()),
                         "violation": float(np.maximum(ap.C @ Z.sum(axis=0) - b, 0).max(initial=0.0)),
                         "evaluations": pb.evaluations, "time_s": time.perf_counter() - history.start})
-        if not improved:
+        if not improved or pred.sum() <= tol * max(abs(F), 1.0):
             break
     # derivatives and prices at the final point
     batch, down_ok, pairs = _perturbations(Z, ap.zlo, h, pb.P, L, hessian=False)
@@ -742,6 +776,10 @@ def _solve_accounts(pb: _Problem, ap: _AccountProblem, Z0, flags, on, history, m
         Z, mu = Zn, mun
         best = (pb.total(fn), Zn, new_flags.copy(), fn, mun, gn, b_new)
     ap.flags = best[2]
+    # a last polish at the settled flags
+    Zp, fp, mup, gp = _sqp(ap, best[1], best[6], history, max_iter=6, tol=1e-7)
+    if pb.total(fp) >= best[0]:
+        best = (pb.total(fp), Zp, best[2], fp, mup, gp, best[6])
     return best
 
 
@@ -761,3 +799,377 @@ def _commitment_cost(ap: _AccountProblem, flags, new_flags, mu) -> np.ndarray:
         in_phase = np.nonzero(pb.phase_of_epoch == p)[0]
         cost += mu[k] * delta[in_phase, :, r].max(axis=0)
     return cost
+
+
+# --------------------------------------------------------------------------- results
+
+class Optimization:
+    """What `optimize` returns: the plan, its objective against the start plan's, the resources'
+    use and shadow prices, the marginal values of the levers, and how the search went."""
+
+    def __init__(self, pb: _Problem, *, policy, alloc, account_values, prices, gradient, per, history,
+                 risk=None, risk_values=None):
+        self._pb = pb
+        self.scenario = pb.scenario
+        self.objective_name = pb.objective
+        self.policy = policy
+        self.per = per
+        self.levers = list(pb.levers)
+        self.phase_weeks = list(pb.phase_weeks)
+        self.start_policy = pb.start_policy
+        self._alloc = alloc              # epochs × accounts × fields, what the plan decides
+        self._account_values = account_values
+        self._prices = prices            # resources: objective per unit of capacity
+        self._gradient = gradient        # epochs-free: accounts × phases × rate levers (per lever unit)
+        self.history = pd.DataFrame(history)
+        self.risk = risk
+        self.risk_values = risk_values   # {"optimised": ..., "start": ..., "mean_field_optimum": ...}
+        self.objective = pb.total(account_values) if risk is None else risk_values["optimised"]
+        self.start_objective = pb.start_objective if risk is None else risk_values["start"]
+        self.evaluations = pb.evaluations
+        self.time_s = float(self.history["time_s"].iloc[-1]) if len(self.history) else 0.0
+
+    @property
+    def gain(self) -> float:
+        """The objective's rise over the start plan, as a share of the start's (|start| when negative)."""
+        return (self.objective - self.start_objective) / max(abs(self.start_objective), 1e-12)
+
+    def allocation(self) -> pd.DataFrame:
+        """One row per account (and phase), one column per allocation field, with the account's tier."""
+        pb = self._pb
+        first = [pb.phase_of_epoch.tolist().index(p) for p in range(pb.P)]
+        rows = []
+        for p, e in enumerate(first):
+            for a, acc in enumerate(pb.ids):
+                row = {"account_id": acc, "tier": TIER_KEYS[pb.tier[e, a]]}
+                if pb.P > 1:
+                    row["from_week"] = pb.phase_weeks[p]
+                for j, f in enumerate(FIELDS):
+                    v = self._alloc[e, a, j]
+                    row[f] = bool(v) if f in FLAGS else float(v)
+                rows.append(row)
+        frame = pd.DataFrame(rows)
+        return frame.set_index(["account_id", "from_week"] if pb.P > 1 else "account_id")
+
+    def start_allocation(self) -> pd.DataFrame:
+        """The start plan's allocation in the same layout (what it decides, fitted to the resources)."""
+        pb = self._pb
+        keep = self._alloc
+        try:
+            self._alloc = pb.start_base
+            return self.allocation()
+        finally:
+            self._alloc = keep
+
+    def usage(self) -> pd.DataFrame:
+        """Per resource: capacity, use in the plan's tightest epoch, slack and shadow price."""
+        pb = self._pb
+        use = pb.use(self._alloc)
+        cap = pb.linear.capacity
+        peak = use.max(axis=0)
+        frame = pd.DataFrame({"unit": [RESOURCE_UNITS[r] for r in RESOURCES], "capacity": cap, "use": peak,
+                              "slack": np.maximum(cap - peak, 0.0), "shadow_price": self._prices},
+                             index=pd.Index(RESOURCES, name="resource"))
+        return frame
+
+    def shadow_prices(self) -> pd.Series:
+        """How much the objective (a horizon total) rises per extra unit of capacity: one AM hour a
+        week, one executive day a year, one currency unit a year. 0 where the resource has slack."""
+        return pd.Series(self._prices, index=pd.Index(RESOURCES, name="resource"), name="shadow_price")
+
+    def marginal_values(self) -> pd.DataFrame:
+        """Per account and rate lever at the optimum: the objective's rise per unit of the lever
+        (`marginal`), per unit of the resource the lever mostly uses (`per_resource_unit`), and after
+        paying for all it uses at the shadow prices (`net`: about 0 for a lever inside its bounds)."""
+        return _marginal_frame(self._pb, self._gradient, self._alloc, self._prices)
+
+    def evaluate(self, replications: int = 1000, seed: int | None = None, threads: int | None = None,
+                 progress=None):
+        """A paired Monte Carlo Comparison of the optimised plan against the start plan."""
+        from .compare import compare
+
+        return compare(self.scenario, {"start": self.start_policy, "optimised": self.policy},
+                       replications=replications, seed=seed, threads=threads, progress=progress)
+
+    def summary(self) -> str:
+        name = self.objective_name.replace("_", " ")
+        lines = [f"{name}: {self.objective:,.0f} against {self.start_objective:,.0f} for the start plan "
+                 f"({self.gain:+.1%})"]
+        if self.risk is not None:
+            lines[0] = f"{self.risk[0]} {self.risk[1]:g} of {lines[0]}"
+        for r, row in self.usage().iterrows():
+            lines.append(f"  {r:<15} use {row['use']:>11,.1f} of {row['capacity']:>11,.1f} {row['unit']:<20} "
+                         f"shadow price {row['shadow_price']:,.3g}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Optimization {self.per}, {len(self.phase_weeks)} phase(s)>\n" + self.summary()
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>Optimised {self.objective_name.replace('_', ' ')}</b>: {self.objective:,.0f} " \
+               f"against {self.start_objective:,.0f} for the start plan ({self.gain:+.1%}); " \
+               f"{self.evaluations:,} engine runs in {self.time_s:.1f} s</p>"
+        usage = self.usage().to_html(float_format=lambda v: f"{v:,.3g}" if abs(v) < 100 else f"{v:,.0f}")
+        top = self.marginal_values().sort_values("net", ascending=False).head(8)
+        return head + usage + "<p>Largest marginal values after paying for resources (net):</p>" + \
+            top.to_html(float_format=lambda v: f"{v:,.3g}")
+
+    def plot(self, ax=None):
+        """A heat map of accounts × levers grouped by tier: the optimised plan and its shift from the
+        start plan (share of each lever's range)."""
+        from .plots import optimization_heatmap
+
+        return optimization_heatmap(self, ax=ax)
+
+
+def _marginal_frame(pb: _Problem, gradient, alloc, prices) -> pd.DataFrame:
+    """gradient: accounts × phases × rate levers, in objective per lever unit."""
+    rows = []
+    coef = pb.linear.coef
+    first = [pb.phase_of_epoch.tolist().index(p) for p in range(pb.P)]
+    for p, e in enumerate(first):
+        for a, acc in enumerate(pb.ids):
+            for j, f in enumerate(pb.rate_levers):
+                c = coef[:, RATES.index(f)]
+                primary = 1 if c[1] > 0 else (0 if c[0] > 0 else 2)  # executive days, else AM hours, else money
+                m = float(gradient[a, p, j])
+                row = {"account_id": acc, "tier": TIER_KEYS[pb.tier[e, a]], "lever": f,
+                       "unit": activities.activity(f)["unit"], "value": float(alloc[e, a, FIELDS.index(f)]),
+                       "marginal": m, "resource": RESOURCES[primary],
+                       "per_resource_unit": m / c[primary] if c[primary] > 0 else np.nan,
+                       "net": m - float(prices @ c) if prices is not None else np.nan}
+                if pb.P > 1:
+                    row["from_week"] = pb.phase_weeks[p]
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    keys = ["account_id", "from_week", "lever"] if pb.P > 1 else ["account_id", "lever"]
+    return frame.set_index(keys)
+
+
+def _policy_per_account(pb: _Problem, alloc) -> policies.Policy:
+    first = [pb.phase_of_epoch.tolist().index(p) for p in range(pb.P)]
+    plans = {}
+    for p, e in enumerate(first):
+        entries = {}
+        for a, acc in enumerate(pb.ids):
+            entries[acc] = {f: (bool(alloc[e, a, j]) if f in FLAGS else float(alloc[e, a, j]))
+                            for j, f in enumerate(FIELDS)}
+        plans[pb.phase_weeks[p]] = policies.static(accounts=entries)
+    return plans[0] if pb.P == 1 else policies.schedule(plans)
+
+
+def _prices_per_resource(ap: _AccountProblem, mu) -> np.ndarray:
+    """μ per row → per resource: one more unit of capacity in every epoch raises every phase's row."""
+    out = np.zeros(len(RESOURCES))
+    for k, (name, p, r) in enumerate(ap.rows):
+        if r is not None:
+            out[r] += mu[k]
+    return out
+
+
+def _gradient_per_lever(ap: _AccountProblem, g) -> np.ndarray:
+    pb = ap.problem
+    L = len(pb.rate_levers)
+    return (g / np.where(ap.s > 0, ap.s, 1.0)).reshape(pb.A, pb.P, L)
+
+
+# --------------------------------------------------------------------------- entry points
+
+def optimize(scenario: Scenario, objective: str = "contribution", *, levers=None, per: str = "account", phases=None,
+             bounds=None, fixed=None, norms=None, start=None, risk=None, horizon_weeks: int | None = None,
+             discount_rate: float = 0.0, replications: int = 1000, seed: int | None = None,
+             threads: int | None = None, progress=None, max_iter: int = 40) -> Optimization:
+    """The allocation that maximises `objective` within the scenario's resources (docs/optimize.md).
+
+    objective      a horizon total: contribution (default), gross_profit, revenue or cash_flow;
+                   `discount_rate` (a year) makes it the net present value of the weekly flows and
+                   `horizon_weeks` counts only the first N weeks
+    levers         the allocation fields it may set (default all eight); the others keep the start plan's
+    per            "account" (one allocation per account) or "tier" (one template per tier, re-tiered
+                   at every epoch as policies.tiered does)
+    phases         None (one allocation), a number of equal phases on decision epochs, or start weeks
+    bounds         {field: (lo, hi)} for every account or {account_id: {field: (lo, hi)}}
+    fixed          {account_id: allocation} held as given
+    norms          names (or {name: option}) of the methodology's norms: visits_per_am (≥ 5 visits a week
+                   per AM), sa_benchmarking (S and A: ≥ 1 meeting a year), sa_exec_visits (S and A: ≥ 2
+                   executive visits a year), cash_flow_cap ({field: max} for cash-flow customers)
+    start          the start plan and the baseline of every report (default the scenario's policy)
+    risk           None (the mean-field objective) or ("cvar", alpha) / ("quantile", q) of the Monte Carlo
+                   objective over `replications` with common random numbers, from the mean-field optimum
+    The plan always fits the resources: simulated, its scale factor is 1 at every epoch.
+    """
+    if per not in ("account", "tier"):
+        raise OptimizationError(f'per: must be "account" or "tier", got {per!r}' + _hint(per, ("account", "tier")))
+    risk = _risk(risk)
+    from .simulation import _count
+
+    replications = _count(replications, "replications", 2, 10**7)
+    if progress is not None and progress is not False and not callable(progress):
+        raise OptimizationError(f"progress: must be None, False or a callable(fraction), got {progress!r}")
+    history = _History()
+    pb = _Problem(scenario, objective, start, horizon_weeks, discount_rate, threads, phases, levers, progress)
+    pb.start_base = pb.base.copy()
+    lo, hi, free, on = _bounds_table(pb, bounds, fixed, norms)
+    if per == "tier":
+        if fixed is not None or (bounds is not None and any(k in pb.ids for k in bounds)):
+            raise OptimizationError('per="tier": fixed accounts and per-account bounds need per="account"')
+        from ._optimize_tier import solve_tiers
+
+        opt = solve_tiers(pb, lo, hi, on, history, max_iter=max_iter)
+    else:
+        ap, Z0, flags = _account_problem(pb, lo, hi, free, on)
+        total, Z, flags, f, mu, g, b = _solve_accounts(pb, ap, Z0, flags, on, history, max_iter=max_iter)
+        alloc = ap.expand(Z, flags)[0]
+        opt = Optimization(pb, policy=_policy_per_account(pb, alloc), alloc=alloc, account_values=f,
+                           prices=_prices_per_resource(ap, mu), gradient=_gradient_per_lever(ap, g), per=per,
+                           history=history)
+        opt._ap = ap
+    if risk is not None:
+        from ._optimize_risk import solve_risk
+
+        opt = solve_risk(opt, risk, replications, scenario.seed if seed is None else seed, history)
+    return opt
+
+
+def _risk(risk):
+    if risk is None:
+        return None
+    if (not isinstance(risk, (tuple, list)) or len(risk) != 2 or risk[0] not in ("cvar", "quantile")):
+        raise OptimizationError(f'risk: must be None, ("cvar", alpha) or ("quantile", q), got {risk!r}')
+    level = risk[1]
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+        raise OptimizationError(f"risk: the level must be in (0, 1), got {level!r}")
+    return (risk[0], float(level))
+
+
+def marginal_values(scenario: Scenario, policy=None, objective: str = "contribution", *, levers=None,
+                    horizon_weeks: int | None = None, discount_rate: float = 0.0, threads: int | None = None,
+                    h: float = 1e-3) -> pd.DataFrame:
+    """For any plan: per account and rate lever, the objective's rise per unit of the lever (raised
+    over the whole horizon, from what the plan does after fitting), and per unit of the resource the
+    lever mostly uses — which accounts deserve more effort and which less (mean field). Sort by
+    `per_resource_unit` within a resource to see where its next unit earns most."""
+    pb = _Problem(scenario, objective, policy, horizon_weeks, discount_rate, threads, None, levers, None)
+    cols = [FIELDS.index(f) for f in pb.rate_levers]
+    if not cols:
+        raise OptimizationError("levers: marginal values need at least one rate field")
+    cands = [pb.base]
+    steps = []
+    for c in cols:
+        up = pb.base.copy()
+        step = h * max(default_bounds(scenario)[FIELDS[c]][1], 1e-3)
+        up[..., c] += step
+        down = pb.base.copy()
+        down[..., c] = np.maximum(pb.base[..., c] - step, 0.0)
+        cands += [up, down]
+        steps.append((step, pb.base[..., c] - down[..., c]))
+    v = pb.values(np.stack(cands))
+    grad = np.zeros((pb.A, 1, len(cols)))
+    for j, (step, back) in enumerate(steps):
+        width = step + back.mean(axis=0)  # per account (the plan's rates may differ by epoch)
+        grad[:, 0, j] = (v[1 + 2 * j] - v[2 + 2 * j]) / np.maximum(width, 1e-12)
+    return _marginal_frame(pb, grad, pb.base, None).drop(columns="net")
+
+
+def _resource_name(resource: str) -> str:
+    if resource not in SCENARIO_RESOURCES:
+        raise OptimizationError(f"resource: must be one of {', '.join(SCENARIO_RESOURCES)}, got {resource!r}"
+                                + _hint(resource, SCENARIO_RESOURCES))
+    return resource
+
+
+class Frontier(pd.DataFrame):
+    """What `frontier` returns: one row per level of the resource (level, objective, the plan's KPIs in
+    mean field), with the start plan's point in `.start` and the optimisations in `.optimizations`."""
+
+    _metadata = ["start", "resource", "objective_name", "optimizations"]
+
+    @property
+    def _constructor(self):
+        return Frontier
+
+    def plot(self, ax=None):
+        from .plots import frontier_plot
+
+        return frontier_plot(self, ax=ax)
+
+
+def frontier(scenario: Scenario, resource: str, levels, objective: str = "contribution", *,
+             kpis=("revenue", "gross_profit", "contribution", "cash_flow"), **optimize_options) -> Frontier:
+    """The efficient frontier: the optimum at each level of one resource (`account_managers`,
+    `executive_days_per_year` or `budget_per_year`), everything else as in `optimize`."""
+    from .simulation import simulate
+
+    resource = _resource_name(resource)
+    levels = list(levels)
+    if not levels:
+        raise OptimizationError("levels: must hold at least one level of the resource")
+    for i, v in enumerate(levels):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
+            raise OptimizationError(f"levels[{i}]: must be a number >= 0, got {v!r}")
+    start = optimize_options.pop("start", None)
+    rows, opts = [], []
+    for v in levels:
+        scn = scenario.with_resources(**{resource: float(v)})
+        opt = optimize(scn, objective, start=start, **optimize_options)
+        res = simulate(scn, opt.policy, mode="mean_field", progress=False)
+        k = res.kpis()
+        rows.append({"level": float(v), "objective": opt.objective, **{name: float(k[name]) for name in kpis}})
+        opts.append(opt)
+    out = Frontier(rows)
+    out.start = {"level": float(scenario.to_dict()["resources"][resource]),
+                 "objective": _objective_of(scenario, start, objective, optimize_options)}
+    out.resource = resource
+    out.objective_name = objective
+    out.optimizations = opts
+    return out
+
+
+def _objective_of(scenario, policy, objective, options) -> float:
+    pb = _Problem(scenario, objective, policy, options.get("horizon_weeks"), options.get("discount_rate", 0.0),
+                  options.get("threads"), None, None, None)
+    return pb.start_objective
+
+
+def minimum_resources(scenario: Scenario, target: Mapping, resource: str, *, tolerance: float = 0.01,
+                      max_level: float | None = None, **optimize_options) -> Optimization:
+    """The least amount of `resource` whose optimum reaches `target` ({kpi: value}, a horizon total of
+    an objective's KPI), found by bisection on optimize(objective=kpi). Returns that Optimization,
+    with `.amount` and `.policy`, the plan that reaches it. `max_level` (default 20 × today's) bounds the
+    search; a target no plan reaches within it is an error that gives the best reachable value."""
+    resource = _resource_name(resource)
+    if not isinstance(target, Mapping) or len(target) != 1:
+        raise OptimizationError('target: must be one {kpi: value}, e.g. {"revenue": 300000}')
+    (kpi, value), = target.items()
+    if kpi not in OBJECTIVES:
+        raise OptimizationError(f"target: {kpi!r} is not an objective KPI ({', '.join(OBJECTIVES)})" + _hint(kpi, OBJECTIVES))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise OptimizationError(f"target[{kpi!r}]: must be a number, got {value!r}")
+    if "objective" in optimize_options:
+        raise OptimizationError("minimum_resources: the objective is the target's KPI; do not pass objective=")
+    today = float(scenario.to_dict()["resources"][resource])
+    top = float(max_level) if max_level is not None else 20.0 * max(today, 1.0)
+
+    def at(level):
+        return optimize(scenario.with_resources(**{resource: level}), kpi, **optimize_options)
+
+    best = at(top)
+    if best.objective < value:
+        raise OptimizationError(
+            f"target: {kpi} {value:,.0f} is above what any plan reaches with up to {top:,.4g} {resource}: "
+            f"the best reachable is {best.objective:,.0f}")
+    lo, hi, hi_opt = 0.0, top, best
+    floor_opt = at(0.0)
+    if floor_opt.objective >= value:
+        hi, hi_opt = 0.0, floor_opt
+    while hi - lo > tolerance * max(hi, 1e-9):
+        mid = 0.5 * (lo + hi)
+        o = at(mid)
+        if o.objective >= value:
+            hi, hi_opt = mid, o
+        else:
+            lo = mid
+    hi_opt.amount = hi
+    hi_opt.resource = resource
+    hi_opt.target = {kpi: float(value)}
+    return hi_opt
