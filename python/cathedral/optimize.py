@@ -917,7 +917,7 @@ class Optimization:
     def plot(self, ax=None):
         """A heat map of accounts × levers grouped by tier: the optimised plan and its shift from the
         start plan (share of each lever's range)."""
-        from .plots import optimization_heatmap
+        from .plots_optimize import optimization_heatmap
 
         return optimization_heatmap(self, ax=ax)
 
@@ -1089,7 +1089,7 @@ class Frontier(pd.DataFrame):
         return Frontier
 
     def plot(self, ax=None):
-        from .plots import frontier_plot
+        from .plots_optimize import frontier_plot
 
         return frontier_plot(self, ax=ax)
 
