@@ -447,13 +447,37 @@ def _restore(Z, zlo, C, b):
     return zlo + t * (Z - zlo) if t < 1.0 else Z
 
 
+def _nearest_feasible(Z, zlo, zhi, C, b):
+    """The point within the bounds and rows nearest to Z (least total absolute change; a linear
+    programme): for a start that breaks a norm such as visits_per_am, which scaling cannot mend."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, hstack, identity
+
+    n, m = Z.shape
+    N = n * m
+    z0 = Z.ravel()
+    # variables: z, then u ≥ |z − z0|
+    A_rows = csr_matrix(np.tile(C, (1, n)))  # K × N: Σ_a C z_a
+    I = identity(N, format="csr")
+    A_ub = [hstack([A_rows, csr_matrix((C.shape[0], N))]), hstack([I, -I]), hstack([-I, -I])]
+    from scipy.sparse import vstack
+    res = linprog(np.concatenate([np.zeros(N), np.ones(N)]), A_ub=vstack(A_ub),
+                  b_ub=np.concatenate([b, z0, -z0]),
+                  bounds=list(zip(zlo.ravel(), zhi.ravel())) + [(0, None)] * N, method="highs")
+    if res.status != 0:
+        raise OptimizationError("bounds, norms and resources: no plan meets them all (" + res.message + ")")
+    return np.clip(res.x[:N].reshape(n, m), zlo, zhi)
+
+
 def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-5, h=1e-4):
     """Trust-region SQP on the separable per-account models. Returns Z, values, μ, g (at Z)."""
     pb = ap.problem
     n, m = Z0.shape
     L = max(1, len(pb.rate_levers))
     Z = _restore(Z0, ap.zlo, ap.C, b)
-    radius = np.full(n, 0.1)
+    if np.any(ap.C @ Z.sum(axis=0) > b + 1e-9 * np.maximum(np.abs(b), 1.0)):
+        Z = _nearest_feasible(Z, ap.zlo, ap.zhi, ap.C, b)
+    radius = np.full((n, m), 0.1)  # per account and coordinate: a kink in one lever must not freeze the rest
     mu = None
     f_cur = None
     g = Hn = None
@@ -468,8 +492,8 @@ def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-5, h=1e-4):
         r = b - ap.C @ Z.sum(axis=0)
         improved = False
         for _ in range(14):
-            lo = np.maximum(ap.zlo - Z, -radius[:, None])
-            hi = np.minimum(ap.zhi - Z, radius[:, None])
+            lo = np.maximum(ap.zlo - Z, -radius)
+            hi = np.minimum(ap.zhi - Z, radius)
             d, mu = _solve_qp(g, Hn, lo, hi, ap.C, r, mu)
             pred = (g * d).sum(axis=1) - 0.5 * np.einsum("ni,nij,nj->n", d, Hn, d)
             if pred.sum() <= 1e-9 * max(abs(F), 1.0):
@@ -477,15 +501,22 @@ def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-5, h=1e-4):
             Zn = _restore(Z + d, ap.zlo, ap.C, b)
             fn = pb.values(ap.expand(Zn))[0]
             actual = fn - f_cur
-            rho = np.where(pred > 1e-14 * max(abs(F), 1.0), actual / np.maximum(pred, 1e-300), 1.0)
+            # per account, how far the model was off; an account that gives up resources has a
+            # negative predicted gain, so the error is measured against |pred|, not as a ratio
+            eps = 1e-3 * abs(pred.sum()) / n + 1e-15 * max(abs(F), 1.0)
+            miss = pred - actual
+            bad = miss > 0.25 * np.maximum(np.abs(pred), eps)
+            good = np.abs(miss) < 0.25 * np.maximum(np.abs(pred), eps)
+            # in an account the model missed, shrink the coordinates that moved most
+            moved = np.abs(d) >= 0.5 * np.abs(d).max(axis=1, keepdims=True)
+            shrink = bad[:, None] & moved
             if actual.sum() > 0:
-                step = np.abs(d).max(axis=1)
-                radius = np.where(rho < 0.25, radius * 0.25, np.where((rho > 0.75) & (step >= 0.9 * radius),
-                                                                       np.minimum(radius * 2, 1.0), radius))
+                at_edge = np.abs(d) >= 0.9 * radius
+                radius = np.where(shrink, radius * 0.25,
+                                  np.where(good[:, None] & at_edge, np.minimum(radius * 2, 1.0), radius))
                 Z, f_cur, improved = Zn, fn, True
                 break
-            bad = rho < 0.25
-            radius = np.where(bad, radius * 0.25, radius) if bad.any() else radius * 0.5
+            radius = np.where(shrink, radius * 0.25, radius) if bad.any() else radius * 0.5
             if np.all(radius < 1e-9):
                 break
         history.append({"iteration": len(history), "objective": pb.total(f_cur), "predicted_gain": float(pred.sum()),
@@ -710,7 +741,8 @@ def _rhs(ap: _AccountProblem, flags, on) -> np.ndarray:
 def _check_feasible(ap: _AccountProblem, b: np.ndarray, flags) -> None:
     """Before anything runs: what the bounds, norms and fixed accounts alone need must fit."""
     pb = ap.problem
-    need = ap.C @ ap.zlo.sum(axis=0)
+    # the least each row can use within the bounds (a row of a norm has negative coefficients)
+    need = np.minimum(ap.C[None, :, :] * ap.zlo[:, None, :], ap.C[None, :, :] * ap.zhi[:, None, :]).sum(axis=(0, 2))
     for k, (name, p, r) in enumerate(ap.rows):
         if need[k] <= b[k] + 1e-9 * max(abs(b[k]), 1.0):
             continue
@@ -1151,24 +1183,45 @@ def minimum_resources(scenario: Scenario, target: Mapping, resource: str, *, tol
     top = float(max_level) if max_level is not None else 20.0 * max(today, 1.0)
 
     def at(level):
-        return optimize(scenario.with_resources(**{resource: level}), kpi, **optimize_options)
+        try:
+            return optimize(scenario.with_resources(**{resource: level}), kpi, **optimize_options)
+        except OptimizationError:
+            return None  # the centres, bounds or norms alone need more than this level
+
 
     best = at(top)
+    if best is None:
+        raise OptimizationError(f"max_level: {top:,.4g} {resource} is not enough for the bounds, norms and centres alone")
     if best.objective < value:
         raise OptimizationError(
             f"target: {kpi} {value:,.0f} is above what any plan reaches with up to {top:,.4g} {resource}: "
             f"the best reachable is {best.objective:,.0f}")
+    # regula falsi (Illinois) on the objective, which rises with the resource; bisection where a
+    # level cannot be planned at all (the centres or the norms alone need more)
     lo, hi, hi_opt = 0.0, top, best
+    g_hi = best.objective - value
     floor_opt = at(0.0)
-    if floor_opt.objective >= value:
+    if floor_opt is not None and floor_opt.objective >= value:
         hi, hi_opt = 0.0, floor_opt
+    g_lo = None if floor_opt is None else floor_opt.objective - value
+    side = 0
     while hi - lo > tolerance * max(hi, 1e-9):
-        mid = 0.5 * (lo + hi)
-        o = at(mid)
-        if o.objective >= value:
-            hi, hi_opt = mid, o
+        if g_lo is None:
+            mid = 0.5 * (lo + hi)
         else:
-            lo = mid
+            mid = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+            mid = min(max(mid, lo + 0.05 * (hi - lo)), hi - 0.05 * (hi - lo))
+        o = at(mid)
+        if o is not None and o.objective >= value:
+            hi, hi_opt, g_hi = mid, o, o.objective - value
+            if side == 1 and g_lo is not None:
+                g_lo /= 2
+            side = 1
+        else:
+            lo, g_lo = mid, (None if o is None else o.objective - value)
+            if side == -1:
+                g_hi /= 2
+            side = -1
     hi_opt.amount = hi
     hi_opt.resource = resource
     hi_opt.target = {kpi: float(value)}

@@ -1,0 +1,148 @@
+"""optimize(risk=...): a risk measure of the Monte Carlo objective, by sample-average approximation.
+
+The Monte Carlo objective of one plan, over `replications` runs with common random numbers, is a
+step function of the levers (deals are drawn), so it has no useful gradient. The search starts at
+the mean-field optimum and moves in a few directions that matter to risk: each rate lever scaled
+for every account, each tier's effort scaled, and the blend towards the start plan; every candidate
+is fitted to the resources (§4) and all of a step's candidates run in one batch on the same
+streams. A pattern search keeps the best and halves its step when nothing improves."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import policies
+from .optimize import FIELDS, FLAGS, RATES, TIER_KEYS, Optimization, _policy_per_account
+
+
+def risk_measure(values: np.ndarray, risk) -> np.ndarray:
+    """values: candidates × replications → the risk measure per candidate (higher is better):
+    ("cvar", α) the mean of the worst ⌈α·R⌉ outcomes, ("quantile", q) the q-quantile."""
+    kind, level = risk
+    if kind == "quantile":
+        return np.quantile(values, level, axis=1)
+    k = max(1, int(np.ceil(level * values.shape[1])))
+    return np.sort(values, axis=1)[:, :k].mean(axis=1)
+
+
+def _fit(pb, alloc, movable):
+    """Scale the movable rates of `alloc` (epochs × accounts × fields) by the one factor that makes
+    every epoch fit, as §4 would (an allocation that fits is left alone)."""
+    rate_cols = [FIELDS.index(f) for f in RATES]
+    fixed = alloc.copy()
+    fixed[..., rate_cols] = np.where(movable[None, :, :], 0.0, alloc[..., rate_cols])
+    base_use = pb.use(fixed)
+    total = pb.use(alloc)
+    moving = total - base_use
+    left = pb.linear.capacity[None, :] - base_use - 1e-9 * np.maximum(pb.linear.capacity, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(moving > left, np.maximum(left, 0.0) / moving, 1.0)
+    t = float(np.min(ratio, initial=1.0))
+    if t >= 1.0:
+        return alloc, 1.0
+    out = alloc.copy()
+    out[..., rate_cols] = np.where(movable[None, :, :], alloc[..., rate_cols] * t, alloc[..., rate_cols])
+    return out, t
+
+
+def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, max_steps: int = 4) -> Optimization:
+    pb = opt._pb
+    mf_alloc = opt._alloc
+    start_alloc = pb.start_base
+    rl = pb.rate_levers
+    rcols = [FIELDS.index(f) for f in rl]
+    all_rate_cols = [FIELDS.index(f) for f in RATES]
+    free = getattr(getattr(opt, "_ap", None), "free", np.ones(pb.A, bool))
+    movable = np.zeros((pb.A, len(RATES)), bool)
+    for f in rl:
+        movable[:, RATES.index(f)] = free
+    tier0 = pb.tier[0]
+    groups = [t for t in range(len(TIER_KEYS)) if (tier0 == t).any()]
+    n = len(rl) + len(groups) + 1  # lever scales, tier scales, blend towards the start
+
+    def build(theta):
+        a = mf_alloc.copy()
+        beta = theta[-1]
+        a[..., all_rate_cols] = (1 - beta) * mf_alloc[..., all_rate_cols] + beta * start_alloc[..., all_rate_cols]
+        for j, c in enumerate(rcols):
+            a[..., c] = np.where(free[None, :], a[..., c] * theta[j], a[..., c])
+        for k, t in enumerate(groups):
+            member = (pb.tier == t) & free[None, :]
+            a[..., rcols] = np.where(member[..., None], a[..., rcols] * theta[len(rl) + k], a[..., rcols])
+        return _fit(pb, a, movable)[0]
+
+    def measure(thetas):
+        allocs = np.stack([build(t) for t in thetas])
+        vals = pb.replication_values(allocs, replications, seed)
+        return risk_measure(vals, risk), vals
+
+    theta = np.ones(n)
+    theta[-1] = 0.0
+    start_vals = pb.replication_values(start_alloc[None], replications, seed)
+    start_measure = float(risk_measure(start_vals, risk)[0])
+    m0, _ = measure([theta])
+    best, mf_measure = float(m0[0]), float(m0[0])
+    step = 0.2
+    for _ in range(max_steps):
+        cands = []
+        for i in range(n):
+            for sign in (1, -1):
+                t = theta.copy()
+                t[i] = t[i] + sign * step
+                if i == n - 1:
+                    t[i] = min(max(t[i], 0.0), 1.0)
+                t[:-1] = np.maximum(t[:-1], 0.0)
+                if not np.array_equal(t, theta):
+                    cands.append(t)
+        m, _ = measure(cands)
+        i = int(np.argmax(m))
+        history.append({"iteration": len(history), "objective": float(max(m[i], best)), "predicted_gain": np.nan,
+                        "violation": 0.0, "evaluations": pb.evaluations, "time_s": time.perf_counter() - history.start})
+        if m[i] > best + 1e-9 * abs(best):
+            theta, best = cands[i], float(m[i])
+        else:
+            step /= 2
+            if step < 0.02:
+                break
+    alloc = build(theta)
+    if opt.per == "tier":
+        policy = _scaled_tiered(opt, theta, rl, groups, alloc, mf_alloc)
+    else:
+        policy = _policy_per_account(pb, alloc)
+    account_values = pb.values(alloc[None])[0]
+    out = Optimization(pb, policy=policy, alloc=alloc, account_values=account_values, prices=opt._prices,
+                       gradient=opt._gradient, per=opt.per, history=history, risk=risk,
+                       risk_values={"optimised": best, "start": start_measure, "mean_field_optimum": mf_measure})
+    out.mean_field = opt
+    return out
+
+
+def _scaled_tiered(opt, theta, rl, groups, alloc, mf_alloc):
+    """The tier templates of the mean-field optimum, moved as `build` moved the accounts."""
+    pb = opt._pb
+    spec = opt.policy.to_dict()
+    phases = spec["phases"] if spec.get("type") == "schedule" else [{"from_week": 0, "policy": spec}]
+    # the fit factor build applied, read back from one account whose rates moved
+    plans = {}
+    start_spec = None
+    for ph in phases:
+        templates = {}
+        for key, entry in ph["policy"]["templates"].items():
+            t = TIER_KEYS.index(key)
+            e = dict(entry)
+            for j, f in enumerate(rl):
+                scale = theta[j] * (theta[len(rl) + groups.index(t)] if t in groups else 1.0)
+                e[f] = float(entry[f]) * (1 - theta[-1]) * scale if f in RATES else entry[f]
+            templates[key] = e
+        plans[ph["from_week"]] = templates
+    # blend towards the start plan and the common fit factor: recover from the built allocation
+    ratio = np.divide(alloc[..., [FIELDS.index(f) for f in rl]].sum(), max(
+        sum(float(plans[w][TIER_KEYS[pb.tier[e, a]]][f]) for e in range(pb.E) for a in range(pb.A) for f in rl
+            for w in [max(k for k in plans if k <= e * pb.interval)]), 1e-300))
+    for w in plans:
+        for key in plans[w]:
+            for f in rl:
+                plans[w][key][f] *= float(ratio)
+    pols = {w: policies.tiered(t) for w, t in plans.items()}
+    return pols[0] if len(pols) == 1 else policies.schedule(pols)
