@@ -234,13 +234,27 @@ class _Problem:
 
 # --------------------------------------------------------------------------- the per-account solver
 
-def _box_qp(Hn, lin, lo, hi, d0=None, sweeps=60):
-    """Per account, maximise lin·d + ½ dᵀ(−Hn)d over lo ≤ d ≤ hi (Hn: accounts × m × m, positive
-    definite): an active-set Newton method on all accounts at once, finished by coordinate sweeps."""
+def _box_qp(Hn, lin, lo, hi, d0=None, sweeps=60, block=None):
+    """Per account, maximise lin·d − ½ dᵀHn d over lo ≤ d ≤ hi (Hn: accounts × m × m, positive
+    definite): an active-set Newton method on all accounts at once, finished by coordinate sweeps.
+    With `block`, Hn is block-diagonal in blocks of that size (one per phase) and each block is
+    solved on its own."""
     n, m = lin.shape
-    d = np.zeros((n, m)) if d0 is None else d0.copy()
-    fixed = np.zeros((n, m), bool)
+    if block is not None and block < m:
+        P = m // block
+        idx = np.arange(P)
+        blocks = Hn.reshape(n, P, block, P, block)[:, idx, :, idx, :].transpose(1, 0, 2, 3).reshape(n * P, block, block)
+        flat = lambda x: None if x is None else x.reshape(n * P, block)
+        d = _box_qp(blocks, flat(lin), flat(lo), flat(hi), flat(d0), sweeps)
+        return d.reshape(n, m)
+    d = np.zeros((n, m)) if d0 is None else np.clip(d0, lo, hi)
+    if d0 is None:
+        fixed = np.zeros((n, m), bool)
+    else:  # warm start: the bounds that held at d0 and still push outwards
+        grad = lin - np.einsum("nij,nj->ni", Hn, d)
+        fixed = ((d <= lo) & (grad <= 0)) | ((d >= hi) & (grad >= 0))
     eye = np.eye(m)
+    settled = False
     for _ in range(2 * m + 2):
         # solve Hn_FF d_F = lin_F − Hn_FB d_B with the bound coordinates held
         M = np.where((fixed[:, :, None] | fixed[:, None, :]), 0.0, Hn) + fixed[:, :, None] * eye
@@ -248,14 +262,14 @@ def _box_qp(Hn, lin, lo, hi, d0=None, sweeps=60):
         d_new = np.linalg.solve(M, rhs[..., None])[..., 0]
         clipped = np.clip(d_new, lo, hi)
         grad = lin - np.einsum("nij,nj->ni", Hn, clipped)
-        at_lo, at_hi = clipped <= lo, clipped >= hi
-        new_fixed = (at_lo & (grad <= 0)) | (at_hi & (grad >= 0))
+        new_fixed = ((clipped <= lo) & (grad <= 0)) | ((clipped >= hi) & (grad >= 0))
         d = clipped
-        if np.array_equal(new_fixed, fixed):
+        if np.array_equal(new_fixed, fixed) and np.array_equal(clipped, d_new):
+            settled = True
             break
         fixed = new_fixed
     diag = np.einsum("nii->ni", Hn)
-    for _ in range(sweeps):
+    for _ in range(1 if settled else sweeps):
         change = 0.0
         for i in range(m):
             g = lin[:, i] - np.einsum("nj,nj->n", Hn[:, i, :], d)
@@ -267,58 +281,60 @@ def _box_qp(Hn, lin, lo, hi, d0=None, sweeps=60):
     return d
 
 
-def _solve_qp(g, Hn, lo, hi, C, r, mu0=None):
-    """max Σ_a g_a·d_a − ½ d_aᵀHn_a d_a s.t. lo ≤ d ≤ hi, Σ_a C d_a ≤ r, by its dual over μ ≥ 0
-    (one per row of C). Returns d and μ."""
-    from scipy.optimize import minimize
-
+def _solve_qp(g, Hn, lo, hi, C, r, mu0=None, block=None):
+    """max Σ_a g_a·d_a − ½ d_aᵀHn_a d_a s.t. lo ≤ d ≤ hi, Σ_a C d_a ≤ r, through its prices μ ≥ 0 (one
+    per row of C): for given μ the problem splits into one box QP per account (_box_qp); the rows'
+    use Σ_a C d_a(μ) is piecewise linear in μ, so a semi-smooth Newton method on the rows that bind
+    finds the μ at which they fit exactly. Returns d and μ."""
     K = C.shape[0]
     if K == 0:
-        return _box_qp(Hn, g, lo, hi), np.zeros(0)
-    scale = np.maximum(np.abs(g).max(), 1e-12)
-    state = {"d": None}
+        return _box_qp(Hn, g, lo, hi, block=block), np.zeros(0)
+    mu = np.zeros(K) if mu0 is None else np.maximum(np.asarray(mu0, float), 0.0)
+    d = _box_qp(Hn, g - mu @ C, lo, hi, block=block)
+    span = np.abs(C).sum(axis=1) * np.maximum(np.abs(hi - lo).max(), 1e-12)
 
-    def dual(mu_s):
-        mu = mu_s * scale
-        lin = g - mu @ C
-        d = _box_qp(Hn, lin, lo, hi, state["d"], sweeps=8)
-        state["d"] = d
-        val = (lin * d).sum() - 0.5 * np.einsum("ni,nij,nj->", d, Hn, d) + mu @ r
-        grad = r - C @ d.sum(axis=0)
-        return val / scale, grad
+    def violation(d):
+        return C @ d.sum(axis=0) - r
 
-    x0 = np.zeros(K) if mu0 is None else np.maximum(mu0, 0) / scale
-    res = minimize(dual, x0, jac=True, method="L-BFGS-B", bounds=[(0, None)] * K,
-                   options={"maxiter": 500, "ftol": 1e-15, "gtol": 1e-12})
-    mu = np.maximum(res.x, 0) * scale
-    d = _box_qp(Hn, g - mu @ C, lo, hi, state["d"])
-    # The dual's optimum is approximate, and so d(μ) may overshoot a tight row a little; d(μ) is
-    # continuous and its use falls as a row's price rises, so raise each overshot row's price by
-    # bisection until the row fits (a few rounds for rows that interact).
-    for _round in range(4):
-        over = C @ d.sum(axis=0) - r
-        bad = [k for k in range(K) if over[k] > 1e-10 * max(abs(r[k]), np.abs(C[k]).sum() * 1e-3, 1e-12)]
-        if not bad:
+    tol = 1e-12 * np.maximum(np.abs(r), span * 1e-3) + 1e-15
+    v = violation(d)
+    for _ in range(60):
+        active = (mu > 0) | (v > tol)
+        done = np.all(v <= tol) and np.all(np.abs(v[mu > 0]) <= tol[mu > 0] * 1e3)
+        if done or not active.any():
             break
-        for k in bad:
-            lo_mu, hi_mu = mu[k], max(mu[k] * 2, scale * 1e-9)
-            trial = mu.copy()
-            for _ in range(60):
-                trial[k] = hi_mu
-                if C[k] @ _box_qp(Hn, g - trial @ C, lo, hi, d, sweeps=20).sum(axis=0) <= r[k]:
-                    break
-                lo_mu, hi_mu = hi_mu, hi_mu * 2
-            for _ in range(50):
-                trial[k] = 0.5 * (lo_mu + hi_mu)
-                dk = _box_qp(Hn, g - trial @ C, lo, hi, d, sweeps=20)
-                if C[k] @ dk.sum(axis=0) <= r[k]:
-                    hi_mu = trial[k]
-                else:
-                    lo_mu = trial[k]
-                if hi_mu - lo_mu <= 1e-12 * hi_mu:
-                    break
-            mu[k] = hi_mu
-            d = _box_qp(Hn, g - mu @ C, lo, hi, d)
+        # ∂(use)/∂μ = −C Σ_a Hn_FF⁻¹ C_Fᵀ over each account's coordinates off their bounds
+        free = (d > lo) & (d < hi)
+        M = np.where(free[:, :, None] & free[:, None, :], Hn, 0.0) + (~free)[:, :, None] * np.eye(Hn.shape[1])
+        rhs = np.where(free[:, :, None], C.T[None, :, :], 0.0)  # n × m × K
+        X = np.linalg.solve(M, rhs)
+        J = C @ X.sum(axis=0)  # K × K, positive semi-definite
+        A = np.nonzero(active)[0]
+        JA = J[np.ix_(A, A)]
+        step = np.zeros(K)
+        diag_ok = np.diag(JA) > 1e-12 * max(np.abs(C).max(), 1e-300) ** 2 / max(np.abs(Hn).max(), 1e-300)
+        if diag_ok.all() and np.all(np.isfinite(JA)):
+            step[A] = np.linalg.lstsq(JA + 1e-12 * np.trace(JA) * np.eye(len(A)), v[A], rcond=None)[0]
+        if not np.all(np.isfinite(step)) or not diag_ok.all():
+            # no coordinate responds to a row's price here (all at their bounds): move the prices
+            # geometrically until some do, without a line search (the use is flat in between)
+            floor = np.abs(g).max() / max(np.abs(C).max(), 1e-300) * 1e-6
+            mu = np.maximum(np.where(v > tol, np.maximum(2 * mu, floor), np.where(mu > 0, 0.5 * mu, 0.0)), 0.0)
+            d = _box_qp(Hn, g - mu @ C, lo, hi, d, block=block)
+            v = violation(d)
+            continue
+        norm0 = np.linalg.norm(np.maximum(v, 0) + np.where(mu > 0, np.minimum(v, 0), 0))
+        t = 1.0
+        for _ls in range(8):
+            mu_new = np.maximum(mu + t * step, 0.0)
+            d_new = _box_qp(Hn, g - mu_new @ C, lo, hi, d, block=block)
+            v_new = violation(d_new)
+            norm1 = np.linalg.norm(np.maximum(v_new, 0) + np.where(mu_new > 0, np.minimum(v_new, 0), 0))
+            if norm1 < norm0 or t < 1e-3:
+                break
+            t /= 2
+        mu, d, v = mu_new, d_new, v_new
+    # a violation left over is tiny; the caller's _restore pulls the point back within the rows
     return d, mu
 
 
@@ -494,7 +510,7 @@ def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-5, h=1e-4):
         for _ in range(14):
             lo = np.maximum(ap.zlo - Z, -radius)
             hi = np.minimum(ap.zhi - Z, radius)
-            d, mu = _solve_qp(g, Hn, lo, hi, ap.C, r, mu)
+            d, mu = _solve_qp(g, Hn, lo, hi, ap.C, r, mu, block=L if pb.P > 1 else None)
             pred = (g * d).sum(axis=1) - 0.5 * np.einsum("ni,nij,nj->n", d, Hn, d)
             if pred.sum() <= 1e-9 * max(abs(F), 1.0):
                 break
@@ -508,7 +524,7 @@ def _sqp(ap: _AccountProblem, Z0, b, history, max_iter=40, tol=1e-5, h=1e-4):
             bad = miss > 0.25 * np.maximum(np.abs(pred), eps)
             good = np.abs(miss) < 0.25 * np.maximum(np.abs(pred), eps)
             # in an account the model missed, shrink the coordinates that moved most
-            moved = np.abs(d) >= 0.5 * np.abs(d).max(axis=1, keepdims=True)
+            moved = np.abs(d) >= np.abs(d).max(axis=1, keepdims=True)
             shrink = bad[:, None] & moved
             if actual.sum() > 0:
                 at_edge = np.abs(d) >= 0.9 * radius
@@ -809,7 +825,7 @@ def _solve_accounts(pb: _Problem, ap: _AccountProblem, Z0, flags, on, history, m
         best = (pb.total(fn), Zn, new_flags.copy(), fn, mun, gn, b_new)
     ap.flags = best[2]
     # a last polish at the settled flags
-    Zp, fp, mup, gp = _sqp(ap, best[1], best[6], history, max_iter=6, tol=1e-7)
+    Zp, fp, mup, gp = _sqp(ap, best[1], best[6], history, max_iter=8, tol=1e-7)
     if pb.total(fp) >= best[0]:
         best = (pb.total(fp), Zp, best[2], fp, mup, gp, best[6])
     return best
