@@ -9,5 +9,5 @@ python=${1:?usage: scripts/register-kernel.sh PYTHON [--prefix DIR]}
 shift
 where=("$@")
 [ ${#where[@]} -eq 0 ] && where=(--user)
-"$python" -m ipykernel install --name cathedral --display-name "Python (cathedral)" "${where[@]}" >/dev/null
+PYDEVD_DISABLE_FILE_VALIDATION=1 "$python" -Xfrozen_modules=off -m ipykernel install --name cathedral --display-name "Python (cathedral)" "${where[@]}" >/dev/null
 echo "cathedral: Jupyter kernel \"cathedral\" runs $python"

@@ -63,7 +63,8 @@ class Attribution:
     # --- display and export ---------------------------------------------------------------
     def part_label(self, part: str) -> str:
         """How tables and plots name a part: the two plans by name, layers by their layer."""
-        return {"base": self.base_name, "new": self.new_name, "total": "total change"}.get(part, f"{part} layer")
+        words = {"base": self.base_name, "new": self.new_name, "total": "total change", "org": "organisational layer"}
+        return words.get(part, f"{part} layer")
 
     def _repr_html_(self) -> str:
         """Per KPI: the base plan, each layer's part with its interval, the total change, the new plan."""
@@ -71,7 +72,7 @@ class Attribution:
 
         t = self.table()
         pct = round(100 * self.confidence)
-        shown = pd.DataFrame({"value": t["value"], f"{pct} % interval": list(zip(t["ci_low"], t["ci_high"]))},
+        shown = pd.DataFrame({"value": t["value"].to_numpy(), f"{pct} % interval": list(zip(t["ci_low"], t["ci_high"]))},
                              index=pd.MultiIndex.from_tuples([(k, self.part_label(p)) for k, p in t.index],
                                                              names=["kpi", "part"]))
         horizon = f", {horizon_label(self.horizon_weeks)}" if self.horizon_weeks else ""

@@ -164,10 +164,14 @@ def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DE
     """
     units = dict(units or {})
     row_units = dict(row_units or {})
-    esc = html.escape
+    def esc(text: str) -> str:  # element text: &, < and > only
+        return html.escape(text, quote=False)
+
     shown = frame.head(max_rows)
     index_names = [n if n is not None else "" for n in shown.index.names]
     has_index = not (isinstance(shown.index, pd.RangeIndex) and shown.index.names == [None])
+    # columns of words are left-aligned, columns of numbers (with a word here and there) right-aligned
+    text_columns = {c for c in shown.columns if len(shown) and all(isinstance(v, str) for v in shown[c])}
     head = []
     if has_index:
         head += [f"<th style='{_TH.format(align='left')}'>{esc(str(n))}</th>" for n in index_names]
@@ -178,7 +182,8 @@ def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DE
         suffix = _unit_suffix(units.get(c, ""), currency)
         if suffix:
             label += f" ({suffix})"
-        head.append(f"<th style='{_TH.format(align='right')}'>{esc(label)}</th>")
+        align = "left" if c in text_columns else "right"
+        head.append(f"<th style='{_TH.format(align=align)}'>{esc(label)}</th>")
     body = []
     previous = None
     for key, row in zip(shown.index, shown.itertuples(index=False)):
@@ -198,7 +203,7 @@ def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DE
                 text = format_interval(v[0], v[1], kind)
             else:
                 text = format_value(v, kind)
-            align = "left" if isinstance(v, str) and not text[:1].isdigit() else "right"
+            align = "left" if c in text_columns else "right"
             cells.append(f"<td style='{_TD.format(align=align)}'>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     parts = ["<div class='cathedral-table'>"]

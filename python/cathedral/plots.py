@@ -178,7 +178,8 @@ def paired_difference_chart(comparison, kpis=("revenue", "contribution"), axes=N
         lo = (rows["diff"] - rows["diff_ci_low"]).to_numpy()
         hi = (rows["diff_ci_high"] - rows["diff"]).to_numpy()
         for yi, d, l, h, c in zip(y, rows["diff"], lo, hi, colours):
-            ax.errorbar(d, yi, xerr=[[l], [h]], fmt="o", color=c, capsize=5, lw=2, ms=7)
+            err = [[l], [h]] if np.isfinite(l) and np.isfinite(h) else None  # no interval from one replication
+            ax.errorbar(d, yi, xerr=err, fmt="o", color=c, capsize=5, lw=2, ms=7)
         ax.axvline(0, color="#444", lw=1)
         ax.set_yticks(y, others)
         ax.set_ylim(-0.7, len(others) - 0.3)

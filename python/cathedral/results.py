@@ -300,8 +300,10 @@ class Results:
 
 
 def _plan_label(policy, scenario) -> str:
-    """A plan's name for titles when none was given: "the scenario's plan" or "a tiered plan"."""
-    if policy is None:
-        return "the scenario's plan"
+    """A plan's name for titles when none was given: "the scenario's tiered plan", "static plan"."""
+    own = policy is None
+    if own:
+        policy = scenario.policy
     kind = getattr(policy, "type", None) or (policy.get("type") if isinstance(policy, dict) else None)
-    return f"{kind} plan" if kind else "plan"
+    label = f"{kind} plan" if kind else "plan"
+    return f"the scenario's {label}" if own else label

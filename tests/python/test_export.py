@@ -94,14 +94,25 @@ def test_comparison_sheets_carry_the_plan(comparison):
     np.testing.assert_allclose(per_plan.to_numpy(), comparison.results["more visits"].accounts()["revenue"].to_numpy())
 
 
-def test_excel_write_is_atomic(tmp_path):
+def test_excel_write_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "book.xlsx"
     write_excel(path, {"a": pd.DataFrame({"x": [1, 2]})})
     before = path.read_bytes()
-    with pytest.raises(Exception):  # openpyxl cannot write a dict into a cell
-        write_excel(path, {"a": pd.DataFrame({"x": [3]}), "bad": pd.DataFrame({"y": [{"no": 1}]})})
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+    real = pd.DataFrame.to_excel
+    calls = []
+
+    def fails_on_the_second_sheet(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # interrupted half-way through the workbook
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_excel", fails_on_the_second_sheet)
+    with pytest.raises(KeyboardInterrupt):
+        write_excel(path, {"a": pd.DataFrame({"x": [3]}), "b": pd.DataFrame({"y": [4]})})
+    assert len(calls) == 2
+    assert path.read_bytes() == before  # the old workbook, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]  # no temporary file left
 
 
 def test_sheet_names_are_valid():
@@ -122,8 +133,10 @@ def test_compare_cli_writes_an_xlsx(tmp_path, capsys):
     assert main(["compare", str(scn), str(plans), "--replications", "20", "--out", str(out), "--quiet"]) == 0
     assert "comparison.xlsx" in capsys.readouterr().out
     read = pd.read_excel(out / "comparison.xlsx", sheet_name="comparison", engine="openpyxl")
-    csv = pd.read_csv(out / "comparison.csv")
-    np.testing.assert_allclose(read["diff"].to_numpy(float), csv["diff"].to_numpy(float), equal_nan=True)
+    csv = pd.read_csv(out / "comparison.csv")  # the KPIs printed; the workbook has every KPI
+    both = csv.merge(read, on=["kpi", "plan"], suffixes=("_csv", "_xlsx"))
+    assert len(both) == len(csv) > 0
+    np.testing.assert_allclose(both["diff_xlsx"].to_numpy(float), both["diff_csv"].to_numpy(float), equal_nan=True)
     assert set(read["plan"]) == {"steady", "more visits"}
 
 

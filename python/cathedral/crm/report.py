@@ -115,41 +115,43 @@ def _table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
 def place_labels(ax, xs, ys, texts, fontsize: float = 7, marker_px: float = 6.0) -> list:
     """Annotate points so that no two labels overlap and no label covers a point: each label takes
     the first of a few positions around its point (then further out, with a leader line) whose box
-    is free. The axis limits and scales must be set before. Returns the annotations."""
+    is free, measured as drawn. The axis limits and scales must be set before. Returns the annotations."""
     fig = ax.figure
+    renderer = fig.canvas.get_renderer()
     px = fig.dpi / 72.0
-    pts = ax.transData.transform(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
-    w_char, h = 0.62 * fontsize * px, 1.25 * fontsize * px
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
     taken = [(x - marker_px, y - marker_px, x + marker_px, y + marker_px) for x, y in pts]
-    bbox = ax.get_window_extent()
+    frame = ax.get_window_extent(renderer)
     out = []
-    order = np.lexsort((pts[:, 0], -pts[:, 1]))  # top to bottom, left to right
-    for i in order:
+    for i in np.lexsort((pts[:, 0], -pts[:, 1])):  # top to bottom, left to right
         x, y = pts[i]
-        w = w_char * len(texts[i])
+        probe = ax.text(0, 0, texts[i], fontsize=fontsize)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = extent.width + 2, extent.height + 2
         best = None
-        for dist in (1.0, 2.2, 3.6):
-            for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1.4), (0, -1.4), (1.6, 0), (-1.6, 0)):
-                ox, oy = dx * 4 * px * dist, dy * 3 * px * dist
-                x0 = x + ox if dx > 0 else x + ox - w if dx < 0 else x - w / 2
-                y0 = y + oy if dy > 0 else y + oy - h if dy < 0 else y - h / 2
+        for dist in (1.0, 2.5, 4.0, 6.0):
+            for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0)):
+                gap_x, gap_y = (marker_px + 1) * dist, (marker_px - 2) * dist
+                x0 = x + gap_x if dx > 0 else x - gap_x - w if dx < 0 else x - w / 2
+                y0 = y + gap_y if dy > 0 else y - gap_y - h if dy < 0 else y - h / 2
                 box = (x0, y0, x0 + w, y0 + h)
-                inside = bbox.x0 <= box[0] and box[2] <= bbox.x1 and bbox.y0 <= box[1] and box[3] <= bbox.y1
+                inside = frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1
                 if inside and not any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3]
                                       for b in taken):
                     best = (box, dist)
                     break
             if best:
                 break
-        if best is None:  # crowded: the first position, as before
-            x0, y0 = x + 4 * px, y + 3 * px
+        if best is None:  # no free place nearby: the first position
+            x0, y0 = x + marker_px + 1, y + marker_px - 2
             best = ((x0, y0, x0 + w, y0 + h), 1.0)
         box, dist = best
         taken.append(box)
-        ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=((box[0] - x) / px, (box[1] - y) / px),
-                          textcoords="offset points", fontsize=fontsize, ha="left", va="bottom",
-                          arrowprops=dict(arrowstyle="-", color="#999", lw=0.5) if dist > 1 else None)
-        out.append(ann)
+        out.append(ax.annotate(texts[i], (xs[i], ys[i]), xytext=((box[0] + 1 - x) / px, (box[1] + 1 - y) / px),
+                               textcoords="offset points", fontsize=fontsize, ha="left", va="bottom",
+                               arrowprops=dict(arrowstyle="-", color="#999", lw=0.5) if dist > 1 else None))
     return out
 
 
