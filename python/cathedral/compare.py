@@ -103,7 +103,7 @@ class Comparison:
     def _repr_html_(self) -> str:
         """The paired table in a notebook: per KPI and plan, the mean, the difference to the baseline
         with its interval and the probability of beating the baseline."""
-        from .display import horizon_label, html_table, kpi_row_units
+        from .display import difference_kind, format_interval, format_value, horizon_label, html_table, kpi_row_units
 
         known = set(str(k) for k in self.results[self.baseline].kpi_values().kpi.values)
         kpis = [k for k in self.DISPLAY_KPIS if k in known]
@@ -112,20 +112,22 @@ class Comparison:
         rows = []
         for (kpi, plan), r in t.iterrows():
             is_base = plan == self.baseline
+            kind = difference_kind(kpi)  # differences of shares in percentage points
             rows.append({"kpi": kpi, "plan": plan, "mean": r["mean"],
-                         f"difference to {self.baseline}": "baseline" if is_base else r["diff"],
-                         f"{pct} % interval of the difference": "" if is_base else (r["diff_ci_low"], r["diff_ci_high"]),
-                         "P(beats baseline)": "" if is_base else r["p_beats_baseline"]})
+                         f"difference to {self.baseline}": "baseline" if is_base else
+                         ("+" if r["diff"] > 0 else "") + format_value(r["diff"], kind),
+                         f"{pct} % interval of the difference": "" if is_base else
+                         format_interval(r["diff_ci_low"], r["diff_ci_high"], kind),
+                         "P(beats baseline)": "" if is_base else format_value(r["p_beats_baseline"], "share")})
         shown = pd.DataFrame(rows).set_index(["kpi", "plan"])
         base = self.results[self.baseline]
         title = (f"{len(self.plans)} plans on {base.scenario.name}, paired with {self.baseline!r}: "
                  f"{base.replications:,} replications each, seed {base.seed}, {horizon_label(base.horizon_weeks)}")
         note = ("Differences are paired replication by replication (common random numbers: the plans share "
                 "their luck). P(beats baseline): share of replications in which the plan does better "
-                "(lower is better for spend). table() has every KPI; to_excel(path) writes it.")
+                "(lower is better for spend); pp: percentage points. table() has every KPI; to_excel(path) writes it.")
         return html_table(shown, title=title, currency=self.currency,
-                          row_units=kpi_row_units(kpis, self.currency, self.horizon_weeks),
-                          units={"P(beats baseline)": "share"}, note=note)
+                          row_units=kpi_row_units(kpis, self.currency, self.horizon_weeks), note=note)
 
     def tables(self) -> dict:
         """The tables that `to_excel` and `to_csv` write: comparison (the paired `table()` of every

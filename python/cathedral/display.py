@@ -102,8 +102,8 @@ def format_value(value, kind: str = "number") -> str:
     """A number as a planner reads it: thousands separators, shares in %, no NaN ("–").
 
     kinds: "money" and "count" (whole numbers above 100, else 3 significant digits),
-    "share" (a fraction shown in %: 0.253 → "25.3 %"), "factor" (2 decimals),
-    "number" (like money)."""
+    "share" (a fraction shown in %: 0.253 → "25.3 %"), "points" (a difference of shares in
+    percentage points: -0.105 → "-10.5 pp"), "factor" (2 decimals), "number" (like money)."""
     if value is None or isinstance(value, str):
         return "" if value is None else value
     if isinstance(value, (bool, np.bool_)):
@@ -118,6 +118,8 @@ def format_value(value, kind: str = "number") -> str:
         return "–"
     if kind == "share":
         return f"{100 * v:,.1f} %"
+    if kind == "points":  # a difference of two shares, in percentage points
+        return f"{100 * v:,.1f} pp"
     if kind == "factor":
         return f"{v:,.2f}"
     a = abs(v)
@@ -133,8 +135,8 @@ def format_interval(low, high, kind: str = "number") -> str:
     lo, hi = format_value(low, kind), format_value(high, kind)
     if lo == "–" or hi == "–":
         return "–"
-    if kind == "share":  # one % sign: "23.1 – 25.0 %"
-        return f"{lo[:-2]} – {hi}"
+    if kind in ("share", "points"):  # one unit: "23.1 – 25.0 %"
+        return f"{lo.rsplit(' ', 1)[0]} – {hi}"
     return f"{lo} – {hi}"
 
 
@@ -145,7 +147,7 @@ _TD = "padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:{align}"
 
 
 def _unit_suffix(kind: str, currency: str) -> str:
-    return {"money": currency, "share": "%"}.get(kind, "")
+    return currency if kind == "money" else ""  # shares and points carry their unit in every cell
 
 
 def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DEFAULT_CURRENCY, *,
@@ -155,7 +157,7 @@ def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DE
 
     - The index levels become the leading columns; a label repeated from the row above is left blank.
     - `units`: {column: kind} formats that column's numbers (see `format_value`) and adds the unit to
-      its header: "revenue (k)" for "money" with currency "k", "share (%)" for "share".
+      its header: "revenue (k)" for "money" with currency "k" (shares show "%" in each cell).
     - `row_units`: {first index label: (kind, unit text)} for tables whose rows are KPIs: the row's
       numbers are formatted by kind and a "unit" column shows the text (see `kpi_unit`).
     - A cell holding a (low, high) tuple is shown as an interval, "1,234 – 1,456".
@@ -217,6 +219,12 @@ def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DE
         parts.append(f"<div style='font-size:11px;color:#666'>{esc(note)}</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def difference_kind(kpi: str) -> str:
+    """The format of a difference of a KPI: percentage points for shares, else the KPI's own."""
+    kind = kpi_kind(kpi)
+    return "points" if kind == "share" else kind
 
 
 def kpi_row_units(kpis, currency: str, horizon_weeks: int) -> dict:

@@ -14,7 +14,7 @@ from typing import Mapping
 import numpy as np
 
 from . import _core
-from .display import format_value, kpi_axis_label, kpi_kind, kpi_unit, metric_unit
+from .display import difference_kind, format_value, kpi_axis_label, kpi_kind, kpi_unit, metric_unit
 
 # the levels of the nine-grid's axes, from the engine's cell names "intimacy/support"
 _INTIMACY = tuple(dict.fromkeys(c.split("/")[0] for c in _core.GRID_CELLS))
@@ -24,17 +24,25 @@ PLAN_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"
 
 
 def _thousands(axis) -> None:
-    """Tick labels with thousands separators (no 1e6 offset text)."""
-    from matplotlib.ticker import FuncFormatter
+    """Tick labels with thousands separators (no 1e6 offset text), few enough not to run together."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2g}"))
 
 
 def _share_ticks(axis) -> None:
-    from matplotlib.ticker import FuncFormatter
+    """Shares as percentages, with as many decimals as the tick spacing needs (67.5 %, not 68 %)."""
+    from matplotlib.ticker import PercentFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f} %" if abs(v) >= 0.1 or v == 0
-                                           else f"{100 * v:.1f} %"))
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, symbol=" %"))
+
+
+def _points_ticks(axis) -> None:
+    """Differences of shares in percentage points: 0.05 → "5 pp"."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, symbol=" pp"))
 
 
 def _kpi_ticks(axis, kpi: str) -> None:
@@ -184,17 +192,20 @@ def paired_difference_chart(comparison, kpis=("revenue", "contribution"), axes=N
         ax.set_yticks(y, others)
         ax.set_ylim(-0.7, len(others) - 0.3)
         ax.set_title(f"{k.replace('_', ' ')}: difference to {comparison.baseline}", fontsize=10)
-        ax.set_xlabel(f"paired difference ({kpi_unit(k, comparison.currency, comparison.horizon_weeks)}), "
-                      f"{pct} % interval", fontsize=8)
-        _kpi_ticks(ax.xaxis, k)
+        share = kpi_kind(k) == "share"  # a difference of shares is in percentage points
+        unit = "percentage points" if share else kpi_unit(k, comparison.currency, comparison.horizon_weeks)
+        ax.set_xlabel(f"paired difference ({unit}), {pct} % interval", fontsize=8)
+        _points_ticks(ax.xaxis) if share else _thousands(ax.xaxis)
         ax.grid(alpha=0.3, axis="x")
         span = np.nanmax(np.abs(np.r_[rows["diff_ci_low"], rows["diff_ci_high"], 0.0]))
         ax.set_xlim(-1.15 * span if span > 0 else -1, 1.15 * span if span > 0 else 1)  # zero in the middle
-        kind = kpi_kind(k)
+        kind = difference_kind(k)
         for yi, d, p in zip(y, rows["diff"], rows["p_beats_baseline"]):
             sign = "+" if d > 0 else ""
-            ax.annotate(f"{sign}{format_value(d, kind)}, P(better) {format_value(p, 'share')}", (d, yi), xytext=(0, 9),
-                        textcoords="offset points", ha="center", fontsize=8)
+            # above the dot, reaching towards zero, so that it stays inside the panel
+            ax.annotate(f"{sign}{format_value(d, kind)}; better in {format_value(p, 'share')} of replications",
+                        (d, yi), xytext=(0, 9), textcoords="offset points", fontsize=8,
+                        ha="left" if d < 0 else "right" if d > 0 else "center")
     if own:
         fig.tight_layout()
     return fig
@@ -217,7 +228,7 @@ def kpi_violins(comparison, kpis=("revenue", "contribution"), axes=None):
         ax.set_xticks(range(1, len(data) + 1), comparison.plans, rotation=15, ha="right")
         ax.set_xlim(0.4, len(data) + 0.6)
         ax.set_title(f"{k.replace('_', ' ')}: each plan over replications", fontsize=10)
-        ax.set_ylabel(kpi_axis_label(k, comparison.currency, comparison.horizon_weeks), fontsize=8)
+        ax.set_ylabel(kpi_axis_label(k, comparison.currency, comparison.horizon_weeks), fontsize=9)
         _kpi_ticks(ax.yaxis, k)
         ax.grid(alpha=0.3, axis="y")
     if own:

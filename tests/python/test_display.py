@@ -125,7 +125,7 @@ def test_kpi_units_name_the_currency_and_the_horizon():
 @pytest.mark.parametrize("value, kind, text", [
     (1234567.8, "money", "1,234,568"), (-98765.4, "money", "-98,765"), (0.253, "share", "25.3 %"),
     (float("nan"), "money", "–"), (None, "money", ""), (12, "count", "12"), (3.14159, "number", "3.14"),
-    (0.01234, "number", "0.0123"), (1.5, "factor", "1.50"), (True, "number", "yes"),
+    (0.01234, "number", "0.0123"), (1.5, "factor", "1.50"), (True, "number", "yes"), (-0.105, "points", "-10.5 pp"),
 ])
 def test_format_value(value, kind, text):
     assert display.format_value(value, kind) == text
@@ -146,7 +146,7 @@ def test_html_table_formats_columns_rows_and_intervals():
     text = display.html_table(frame, title="T <1>", currency="kEUR", units={"revenue": "money", "share": "share"})
     assert "T &lt;1&gt;" in text  # escaped
     (table,) = tables_of(text)
-    assert table[0] == ["plan", "revenue (kEUR)", "share (%)", "interval"]
+    assert table[0] == ["plan", "revenue (kEUR)", "share", "interval"]  # shares carry their % sign
     assert table[1] == ["a", "12,346", "50.0 %", "1,000 – 2,000"]
     assert table[2] == ["b", "–", "25.0 %", "1 – 2"]
     # rows as KPIs: a unit column, and a repeated first index label is left blank
@@ -199,7 +199,7 @@ def test_comparison_repr_html_is_the_paired_table(comparison):
     (table,) = tables_of(text)
     header = table[0]
     assert header == ["kpi", "plan", "unit", "mean", "difference to steady", "95 % interval of the difference",
-                      "P(beats baseline) (%)"]
+                      "P(beats baseline)"]
     t = comparison.table()
     body = table[1:]
     kpis = [r[0] for r in body if r[0]]
@@ -209,10 +209,14 @@ def test_comparison_repr_html_is_the_paired_table(comparison):
     assert base[1] == "steady" and base[4] == "baseline" and base[5] == "" and base[6] == ""
     assert other[1] == "more visits"
     r = t.loc[("revenue", "more visits")]
-    assert other[4] == display.format_value(r["diff"], "money")
+    assert other[4] == ("+" if r["diff"] > 0 else "") + display.format_value(r["diff"], "money")
+    assert number(other[4]) == pytest.approx(r["diff"], abs=0.5 if abs(r["diff"]) >= 100 else 0.05)
     assert other[5] == display.format_interval(r["diff_ci_low"], r["diff_ci_high"], "money")
     assert number(other[6]) == pytest.approx(100 * r["p_beats_baseline"], abs=0.051)
     assert other[2] == "kEUR, 2-year total"
+    win = body[kpis.index("win_rate") * 2 + 1]
+    assert win[2] == "%" and win[3].endswith(" %") and win[4].endswith(" pp")  # a share; its difference in points
+    assert number(win[4].replace("pp", "")) == pytest.approx(100 * t.loc[("win_rate", "more visits"), "diff"], abs=0.051)
 
 
 def test_comparison_names_its_results(comparison):
@@ -256,7 +260,8 @@ def test_paired_difference_chart_shows_the_paired_differences(comparison):
     t = comparison.table(["revenue", "win_rate"])
     for ax, k in zip(fig.axes, ["revenue", "win_rate"]):
         assert f"difference to steady" in ax.get_title()
-        assert display.kpi_unit(k, "kEUR", 104) in ax.get_xlabel()
+        unit = "percentage points" if k == "win_rate" else display.kpi_unit(k, "kEUR", 104)
+        assert f"paired difference ({unit})" in ax.get_xlabel()
         (line,) = [l for l in ax.get_lines() if len(l.get_xdata()) == 1 and l.get_marker() == "o"]
         assert line.get_xdata()[0] == pytest.approx(t.loc[(k, "more visits"), "diff"])
         assert [tl.get_text() for tl in ax.get_yticklabels()] == ["more visits"]
@@ -317,7 +322,8 @@ def test_report_nine_grid_has_the_same_orientation():
                              "intimacy": [0.9, 0.1], "support": [0.8, -0.8]})
     fig = _nine_grid_fig(contacts, "t")
     ax = fig.axes[0]
-    assert ax.get_xlim() == (-1, 1) and ax.get_ylim() == (0, 1)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= -1 and x1 >= 1 and y0 <= 0 and y1 >= 1 and x1 - x0 < 2.3 and y1 - y0 < 1.15
     assert "support" in ax.get_xlabel() and "intimacy" in ax.get_ylabel()
     offsets = ax.collections[0].get_offsets()
     assert offsets[0].tolist() == [0.8, 0.9]  # (support, intimacy): the first contact is in the target cell

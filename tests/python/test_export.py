@@ -10,7 +10,7 @@ import pytest
 
 import cathedral
 from cathedral.export import _flat, sheet_name, write_excel
-from conftest import DEMO_PLANS, run, small_scenario_dict
+from conftest import run, small_scenario_dict
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -138,19 +138,3 @@ def test_compare_cli_writes_an_xlsx(tmp_path, capsys):
     assert len(both) == len(csv) > 0
     np.testing.assert_allclose(both["diff_xlsx"].to_numpy(float), both["diff_csv"].to_numpy(float), equal_nan=True)
     assert set(read["plan"]) == {"steady", "more visits"}
-
-
-def test_demo_cli_writes_an_xlsx(tmp_path, capsys):
-    from cathedral.cli import main
-
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--replications", "8", "--quiet"]) == 0
-    assert "demo.xlsx" in capsys.readouterr().out
-    names = list(json.loads(DEMO_PLANS.read_text()))
-    book = pd.read_excel(out / "demo.xlsx", sheet_name=None, engine="openpyxl")
-    assert {"comparison", "kpis", "portfolio", "accounts", "allocations"} <= set(book)
-    assert list(book["comparison"]["plan"].unique()) == names
-    kpis = json.loads((out / "kpis.json").read_text())
-    rev = book["kpis"].set_index(["plan", "kpi"]).loc[(names[1], "revenue"), "mean"]
-    assert rev == pytest.approx(kpis[names[1]]["revenue"]["mean"], rel=1e-12)
-    assert (out / "paired_differences.png").read_bytes()[:4] == b"\x89PNG"

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..display import format_value
+
 
 def evaluate(crm, as_of=None, thresholds: dict | None = None, params: dict | None = None) -> dict:
     """The methodology's evaluation of a CRM export (a CRM from `cathedral.crm.load`, or a folder).
@@ -99,9 +101,9 @@ def _table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
             if c == "passed":
                 cls = " class='pass'" if v is True else " class='fail'" if v is False else " class='na'"
                 v = "pass" if v is True else "fail" if v is False else "n/a"
-            if isinstance(v, (float, np.floating)):
+            if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, (bool, np.bool_)):
                 cls = cls or " class='num'"
-                v = "" if not np.isfinite(v) else f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}" if abs(v) < 1 else f"{v:,.2f}"
+                v = "" if not np.isfinite(v) else format_value(v)
             elif isinstance(v, pd.Timestamp):
                 v = "" if pd.isna(v) else str(v.date())
             elif v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -165,21 +167,21 @@ def _nine_grid_fig(contacts: pd.DataFrame, title: str, cuts: dict | None = None)
     cuts = cuts or {"intimacy": DEFAULT_THRESHOLDS["intimacy_cuts"], "support": DEFAULT_THRESHOLDS["support_cuts"]}
     (i_lo, i_hi), (s_lo, s_hi) = cuts["intimacy"], cuts["support"]
     fig, ax = plt.subplots(figsize=(3.6, 3.5))
-    ax.set_xlim(-1, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(-1.08, 1.08)  # a margin: contacts at the edge (support ±1, intimacy 0 or 1) are drawn whole
+    ax.set_ylim(-0.05, 1.05)
     for x in (s_lo, s_hi):
         ax.axvline(x, color="#bbb", lw=0.8)
     for y in (i_lo, i_hi):
         ax.axhline(y, color="#bbb", lw=0.8)
-    ax.add_patch(plt.Rectangle((s_hi, i_hi), 1 - s_hi, 1 - i_hi, color=TARGET_COLOUR, alpha=0.15, zorder=0))
-    ax.add_patch(plt.Rectangle((-1, i_hi), s_lo + 1, 1 - i_hi, color=RISK_COLOUR, alpha=0.15, zorder=0))
+    ax.add_patch(plt.Rectangle((s_hi, i_hi), 1.08 - s_hi, 1.05 - i_hi, color=TARGET_COLOUR, alpha=0.15, zorder=0))
+    ax.add_patch(plt.Rectangle((-1.08, i_hi), s_lo + 1.08, 1.05 - i_hi, color=RISK_COLOUR, alpha=0.15, zorder=0))
     w = contacts["influence"].to_numpy(dtype=float)
     size = 40 + 160 * w / w.max() if len(w) and w.max() > 0 else 60
     ax.scatter(contacts["support"], contacts["intimacy"], s=size, color="#3465a4", alpha=0.8, zorder=3)
     labels = [str(c).split("-")[-1] for c in contacts["contact_id"]]
     place_labels(ax, contacts["support"].to_numpy(float), contacts["intimacy"].to_numpy(float), labels)
-    ax.set_xticks([-1, s_lo, s_hi, 1], ["-1", f"{s_lo:g}", f"{s_hi:g}", "1"])
-    ax.set_yticks([0, i_lo, i_hi, 1], ["0", f"{i_lo:.2g}", f"{i_hi:.2g}", "1"])
+    ax.set_xticks([-1, s_lo, s_hi, 1], ["-1", f"{s_lo:.2f}", f"{s_hi:.2f}", "1"])
+    ax.set_yticks([0, i_lo, i_hi, 1], ["0", f"{i_lo:.2f}", f"{i_hi:.2f}", "1"])
     ax.set_xlabel("support (opposed → supportive)", fontsize=8)
     ax.set_ylabel("intimacy (low → high)", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -233,7 +235,7 @@ def _tier_map_fig(tt: pd.DataFrame, currency: str = "k"):
                  [str(a) for a in tt["account_id"]], fontsize=6, marker_px=5)
     ax.set_xlabel("strategic fit")
     ax.set_ylabel(f"wallet ({currency} a year, log scale)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: it would hide accounts
     ax.grid(alpha=0.25, which="major")
     ax.set_title("Tier map: wallet against fit (docs/model.md §6)")
     fig.tight_layout()
