@@ -140,6 +140,7 @@ def format_interval(low, high, kind: str = "number") -> str:
     return f"{lo} – {hi}"
 
 
+_NUMBER_TEXT = re.compile(r"^[+\-]?\d")  # a preformatted number ("+1,234", "-3.5 pp")
 _TABLE_STYLE = ("border-collapse:collapse;font-size:12px;font-variant-numeric:tabular-nums;"
                 "margin:4px 0 10px 0")
 _TH = "padding:3px 8px;border-bottom:1px solid #999;text-align:{align};background:#f3f3f3;font-weight:600"
@@ -173,7 +174,8 @@ def html_table(frame: pd.DataFrame, title: str | None = None, currency: str = DE
     index_names = [n if n is not None else "" for n in shown.index.names]
     has_index = not (isinstance(shown.index, pd.RangeIndex) and shown.index.names == [None])
     # columns of words are left-aligned, columns of numbers (with a word here and there) right-aligned
-    text_columns = {c for c in shown.columns if len(shown) and all(isinstance(v, str) for v in shown[c])}
+    text_columns = {c for c in shown.columns
+                    if len(shown) and not any(not isinstance(v, str) or _NUMBER_TEXT.match(v) for v in shown[c])}
     head = []
     if has_index:
         head += [f"<th style='{_TH.format(align='left')}'>{esc(str(n))}</th>" for n in index_names]

@@ -360,3 +360,12 @@ def test_wallet_ticks_are_written_out():
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert labels == ["100", "200", "500", "1,000", "2,000", "5,000", "10,000", "20,000"]
     plt.close(fig)
+
+
+def test_html_table_aligns_numbers_right_and_words_left():
+    import pandas as pd
+    import re
+
+    text = display.html_table(pd.DataFrame({"diff": ["baseline", "+1,234"], "plan": ["a", "b"]}))
+    aligns = re.findall(r"<td style='[^']*text-align:(\w+)'>([^<]*)</td>", text)
+    assert dict((v, a) for a, v in aligns) == {"baseline": "right", "+1,234": "right", "a": "left", "b": "left"}

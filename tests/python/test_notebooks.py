@@ -29,6 +29,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 KERNEL_NAME = "cathedral"
 KERNEL_DISPLAY_NAME = "Python (cathedral)"
 SYSTEM_PYTHON = "/usr/bin/python3"
+THIS_PYTHON = os.path.abspath(sys.executable)  # normalised, symbolic links kept (.venv/bin/python is one)
 
 
 def _cathedral_engine_missing() -> bool:
@@ -85,7 +86,7 @@ def test_registered_kernel_runs_this_python(jupyter_env, monkeypatch):
     for key in ("JUPYTER_PATH", "JUPYTER_DATA_DIR"):
         monkeypatch.setenv(key, jupyter_env[key])
     spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-    assert spec.argv[0] == sys.executable
+    assert os.path.abspath(spec.argv[0]) == THIS_PYTHON  # the venv's python, not the system's it links to
     assert spec.display_name == KERNEL_DISPLAY_NAME
 
 
@@ -115,7 +116,7 @@ def test_kernel_from_a_jupyter_outside_the_venv(jupyter_env, tmp_path):
                           env=jupyter_env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = nbformat.read(str(path), as_version=4).cells[0].outputs
-    assert "".join(o.get("text", "") for o in out).strip() == sys.executable
+    assert os.path.abspath("".join(o.get("text", "") for o in out).strip()) == THIS_PYTHON
 
 
 @pytest.mark.skipif(_cathedral_engine_missing(), reason="the compiled cathedral engine is not installed")
