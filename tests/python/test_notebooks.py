@@ -125,9 +125,12 @@ def test_notebook_runs(path, tmp_path, jupyter_env, monkeypatch):
     workdir = tmp_path / "run"
     workdir.mkdir()
     if _system_nbconvert():  # as a user runs it: Debian's Jupyter, the kernel named in the notebook
+        # a copy, run in place: nbconvert runs a notebook in its own folder, and what it writes
+        # (crm-report/, ...) must not land in the source tree
         executed = workdir / path.name
+        executed.write_bytes(path.read_bytes())
         proc = subprocess.run([SYSTEM_PYTHON, "-m", "nbconvert", "--to", "notebook", "--execute",
-                               "--ExecutePreprocessor.timeout=600", "--output", str(executed), str(path)],
+                               "--ExecutePreprocessor.timeout=600", "--inplace", str(executed)],
                               cwd=workdir, env=jupyter_env, capture_output=True, text=True, timeout=900)
         if proc.returncode != 0:
             pytest.fail(f"{path.name}: a cell raised:\n{proc.stderr[-6000:]}", pytrace=False)
