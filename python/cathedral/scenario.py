@@ -118,8 +118,8 @@ class Scenario:
         return self._edited(lambda d: d["resources"].update(resources))
 
     def with_settings(self, **settings) -> "Scenario":
-        """A copy with top-level settings changed: name, currency, horizon_weeks, decision_interval_weeks, seed."""
-        allowed = ("name", "currency", "horizon_weeks", "decision_interval_weeks", "seed")
+        """A copy with top-level settings changed: name, horizon_weeks, decision_interval_weeks, seed, currency."""
+        allowed = ("name", "horizon_weeks", "decision_interval_weeks", "seed", "currency")
         for key in settings:
             if key not in allowed:
                 raise ValueError(f"with_settings: {key!r} is not a setting; settings are: {', '.join(allowed)}")
