@@ -40,9 +40,10 @@ def _share_ticks(axis) -> None:
 
 def _points_ticks(axis) -> None:
     """Differences of shares in percentage points: 0.05 → "5 pp"."""
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    axis.set_major_formatter(PercentFormatter(xmax=1.0, symbol=" pp"))
+    axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.4g} pp"))
 
 
 def _kpi_ticks(axis, kpi: str) -> None:
@@ -173,7 +174,8 @@ def _panels(n: int, axes, size=(4.6, 3.4)):
 
 def paired_difference_chart(comparison, kpis=("revenue", "contribution"), axes=None):
     """Per KPI, each plan's mean paired difference to the baseline (dot) with its confidence
-    interval (bar), labelled with the difference and the probability of beating the baseline."""
+    interval (bar), labelled with the difference and the share of replications in which the plan
+    does better than the baseline."""
     kpis = list(kpis)
     fig, axes, own = _panels(len(kpis), axes)
     table = comparison.table(kpis)
@@ -203,9 +205,9 @@ def paired_difference_chart(comparison, kpis=("revenue", "contribution"), axes=N
         for yi, d, p in zip(y, rows["diff"], rows["p_beats_baseline"]):
             sign = "+" if d > 0 else ""
             # above the dot, reaching towards zero, so that it stays inside the panel
-            ax.annotate(f"{sign}{format_value(d, kind)}; better in {format_value(p, 'share')} of replications",
-                        (d, yi), xytext=(0, 9), textcoords="offset points", fontsize=8,
-                        ha="left" if d < 0 else "right" if d > 0 else "center")
+            better = "–" if not np.isfinite(p) else f"{100 * p:.0f} %"
+            ax.annotate(f"{sign}{format_value(d, kind)}, better in {better}", (d, yi), xytext=(0, 9),
+                        textcoords="offset points", fontsize=8, ha="left" if d < 0 else "right" if d > 0 else "center")
     if own:
         fig.tight_layout()
     return fig
