@@ -6,7 +6,7 @@ BUILD       := build/release
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 OUT         ?= out/demo
 
-.PHONY: all deps venv build install demo test test-cpp test-python test-sanitize fuzz bench scenario-docs clean
+.PHONY: all deps venv kernel notebook build install demo test test-cpp test-python test-sanitize fuzz bench scenario-docs clean
 
 all: install
 
@@ -23,8 +23,18 @@ build: venv
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=$(CURDIR)/$(PYTHON) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-install: build
+install: build kernel
 	CATHEDRAL_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index -q .
+
+# The Jupyter kernel "cathedral" runs .venv/bin/python; the notebooks name it in their metadata.
+kernel: venv
+	@bash scripts/register-kernel.sh $(CURDIR)/$(PYTHON)
+
+# Opens notebooks/ in Debian's Jupyter (installed when missing); pick the kernel "Python (cathedral)".
+NOTEBOOK_ARGS ?=
+notebook: install
+	@command -v jupyter-notebook >/dev/null 2>&1 || CATHEDRAL_WITH_NOTEBOOK=1 bash scripts/install-deps.sh
+	jupyter-notebook --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(NOTEBOOK_ARGS)
 
 demo: install
 	$(PYTHON) -m cathedral demo --out $(OUT)

@@ -44,6 +44,7 @@ void bind_scenario(py::module_& m) {
       .def("to_dict", [](const Scenario& s) { return from_json(scenario_to_json(s)); })
       .def("save", [](const Scenario& s, const std::string& path) { save_scenario(s, path); }, py::arg("path"))
       .def_property_readonly("name", [](const Scenario& s) { return s.name; })
+      .def_property_readonly("currency", [](const Scenario& s) { return s.currency; })
       .def_property_readonly("horizon_weeks", [](const Scenario& s) { return s.horizon_weeks; })
       .def_property_readonly("decision_interval_weeks", [](const Scenario& s) { return s.decision_interval_weeks; })
       .def_property_readonly("seed", [](const Scenario& s) { return s.seed; })

@@ -8,10 +8,14 @@ PACKAGES=(
   nlohmann-json3-dev pybind11-dev libgtest-dev
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-numpy python3-pandas python3-xarray python3-pytest python3-matplotlib python3-tqdm
-  python3-nbclient python3-nbformat python3-ipykernel
+  python3-nbclient python3-nbformat python3-ipykernel python3-nbconvert python3-openpyxl
   python3-jsonschema python3-hypothesis
 )
 if [ "${CATHEDRAL_WITH_BENCH:-0}" = 1 ]; then PACKAGES+=(python3-numba); fi
+# `make notebook`: Debian's Jupyter Notebook
+if [ "${CATHEDRAL_WITH_NOTEBOOK:-0}" = 1 ]; then PACKAGES+=(jupyter-notebook); fi
+# screenshots of the HTML report and plots (docs/display-and-export.md): headless Chromium
+if [ "${CATHEDRAL_WITH_SCREENSHOTS:-0}" = 1 ]; then PACKAGES+=(chromium); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -397,6 +397,9 @@ const Table<Scenario>& scenario_table() {
        integer("decision_interval_weeks", &Scenario::decision_interval_weeks, D::integer_ge1,
                "weeks between decision epochs, when the policy sets a new allocation (§3.0)"),
        integer("seed", &Scenario::seed, "seed of the random numbers: the same seed gives the same results (§10)"),
+       text("currency", &Scenario::currency, D::finite,
+            "the unit of every money amount (wallets, costs, budget, revenue), e.g. \"k\" or \"kEUR\"; "
+            "a label for tables and plots, the model does not read it"),
        list("accounts", &Scenario::accounts, account_table, "the accounts of the portfolio",
             ListRules<Account>{.non_empty = true, .unique = &Account::id, .unique_skips_empty = true}).needed(),
        object("resources", &Scenario::resources, resources_table, "what the team has to spend").needed(),

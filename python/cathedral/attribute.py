@@ -16,10 +16,25 @@ from .simulation import simulate
 class Attribution:
     """How much of the KPI difference between two plans each layer's change explains."""
 
-    def __init__(self, parts: dict, kpis: list[str], confidence: float):
+    def __init__(self, parts: dict, kpis: list[str], confidence: float, scenario=None,
+                 base_name: str = "base plan", new_name: str = "new plan", replications: int | None = None):
         self._parts = parts  # kpi -> {layer|"base"|"new"|"total": per-replication values}
         self.kpis = kpis
         self.confidence = confidence
+        self.scenario = scenario
+        self.base_name = base_name
+        self.new_name = new_name
+        self.replications = replications
+
+    @property
+    def currency(self) -> str:
+        from .display import currency_of
+
+        return currency_of(self.scenario)
+
+    @property
+    def horizon_weeks(self) -> int | None:
+        return self.scenario.horizon_weeks if self.scenario is not None else None
 
     def table(self) -> pd.DataFrame:
         """Per KPI: the baseline value, each layer's Shapley part with its standard error and
@@ -37,37 +52,61 @@ class Attribution:
         return pd.DataFrame(rows).set_index(["kpi", "part"])
 
     def plot(self, kpi: str = "revenue", ax=None):
-        """A waterfall: baseline, the key, broad and organisational parts, the new plan."""
-        import matplotlib.pyplot as plt
+        """The change from the base plan to the new plan by layer: a waterfall on an axis from zero
+        (left) and the layers' parts with their confidence intervals (right)."""
+        from .plots import attribution_waterfall
 
-        t = self.table().loc[kpi]["value"]
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.8))
-        else:
-            fig = ax.figure
-        labels = ["base plan", *LAYERS, "new plan"]
-        level = t["base"]
-        ax.bar(0, level, color="grey")
-        for i, layer in enumerate(LAYERS, start=1):
-            step = t[layer]
-            ax.bar(i, step, bottom=level, color="tab:green" if step >= 0 else "tab:red")
-            level += step
-        ax.bar(len(LAYERS) + 1, t["new"], color="tab:blue")
-        ax.set_xticks(range(len(labels)), labels)
-        ax.set_ylabel(kpi)
-        ax.set_title(f"{kpi}: change by layer (Shapley)")
-        lo = min(t["base"], t["new"], level)
-        hi = max(t["base"], t["new"], level)
-        pad = 0.3 * (hi - lo) if hi > lo else abs(hi) * 0.1 + 1
-        ax.set_ylim(lo - pad, hi + pad)
-        ax.grid(alpha=0.3, axis="y")
-        fig.tight_layout()
-        return fig
+        if kpi not in self.kpis:
+            raise ValueError(f"kpi: {kpi!r} was not attributed; KPIs are: {', '.join(self.kpis)}")
+        return attribution_waterfall(self, kpi, axes=ax)
+
+    # --- display and export ---------------------------------------------------------------
+    def part_label(self, part: str) -> str:
+        """How tables and plots name a part: the two plans by name, layers by their layer."""
+        words = {"base": self.base_name, "new": self.new_name, "total": "total change", "org": "organisational layer"}
+        return words.get(part, f"{part} layer")
+
+    def _repr_html_(self) -> str:
+        """Per KPI: the base plan, each layer's part with its interval, the total change, the new plan."""
+        from .display import horizon_label, html_table, kpi_row_units
+
+        t = self.table()
+        pct = round(100 * self.confidence)
+        shown = pd.DataFrame({"value": t["value"].to_numpy(), f"{pct} % interval": list(zip(t["ci_low"], t["ci_high"]))},
+                             index=pd.MultiIndex.from_tuples([(k, self.part_label(p)) for k, p in t.index],
+                                                             names=["kpi", "part"]))
+        horizon = f", {horizon_label(self.horizon_weeks)}" if self.horizon_weeks else ""
+        reps = f"{self.replications:,} replications, " if self.replications else ""
+        title = f"From {self.base_name} to {self.new_name}: the change by layer (Shapley values; {reps}paired{horizon})"
+        note = "The layers' parts add up to the total change; intervals are paired over replications."
+        return html_table(shown, title=title, currency=self.currency,
+                          row_units=kpi_row_units(self.kpis, self.currency, self.horizon_weeks or 0), note=note)
+
+    def tables(self) -> dict:
+        """The tables that `to_excel` and `to_csv` write: attribution (`table()`) and about."""
+        rows = {"scenario": getattr(self.scenario, "name", ""), "base_plan": self.base_name,
+                "new_plan": self.new_name, "currency": self.currency, "confidence": self.confidence,
+                "replications": self.replications}
+        about = pd.DataFrame({"field": list(rows), "value": ["" if v is None else str(v) for v in rows.values()]})
+        return {"attribution": self.table(), "about": about}
+
+    def to_excel(self, path):
+        """Write `tables()` to an Excel workbook, one sheet per table (needs openpyxl); atomic."""
+        from .export import write_excel
+
+        return write_excel(path, self.tables())
+
+    def to_csv(self, folder):
+        """Write `tables()` to `folder`, one CSV per table; atomic per file."""
+        from .export import write_csv
+
+        return write_csv(folder, self.tables())
 
 
 def attribute(scenario, base_plan, new_plan, *, kpis=("revenue", "gross_profit", "contribution"),
               replications: int = 1000, seed: int | None = None, mode: str = "monte_carlo",
-              threads: int | None = None, confidence: float = 0.95, progress=None) -> Attribution:
+              threads: int | None = None, confidence: float = 0.95, progress=None,
+              names: tuple[str, str] | None = None) -> Attribution:
     """Decompose the KPI difference between two plans into the parts due to the key, broad and
     organisational parts of the allocation.
 
@@ -76,7 +115,8 @@ def attribute(scenario, base_plan, new_plan, *, kpis=("revenue", "gross_profit",
     docs/activities.md; the contact focus goes with the key layer). All run with the same seed; a
     layer's part is its Shapley value, the average of its marginal effect over the orders in
     which the layers can be switched, computed per replication, so the parts add up to the
-    total change exactly and carry paired standard errors.
+    total change exactly and carry paired standard errors. `names` (base, new) name the two
+    plans in tables and plots.
     """
     seed = scenario.seed if seed is None else seed
     values = {}
@@ -107,4 +147,6 @@ def attribute(scenario, base_plan, new_plan, *, kpis=("revenue", "gross_profit",
                 phi = phi + weight * (v[with_layer] - v[mask])
             out[layer] = phi
         parts[k] = out
-    return Attribution(parts, kpis, confidence)
+    base_name, new_name = names if names is not None else ("base plan", "new plan")
+    return Attribution(parts, kpis, confidence, scenario=scenario, base_name=str(base_name), new_name=str(new_name),
+                       replications=replications)

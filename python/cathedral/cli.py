@@ -97,7 +97,12 @@ def demo(args) -> int:
     grid.savefig(out / "nine_grid.png", dpi=110)
     summary = {name: t.to_dict(orient="index") for name, t in tables.items()}
     (out / "kpis.json").write_text(json.dumps(_finite(summary), indent=2, allow_nan=False))
-    print(f"\nWrote {out / 'revenue_fan.png'}, {out / 'nine_grid.png'} and {out / 'kpis.json'}")
+    # the plans ran with one seed, so they pair replication by replication (the first is the baseline)
+    comparison = cathedral.Comparison(results, baseline=next(iter(results)), confidence=0.95)
+    comparison.plot(["revenue", "contribution"]).savefig(out / "paired_differences.png", dpi=110)
+    comparison.to_excel(out / "demo.xlsx")
+    print(f"\nWrote {out / 'revenue_fan.png'}, {out / 'nine_grid.png'}, {out / 'paired_differences.png'}, "
+          f"{out / 'kpis.json'} and {out / 'demo.xlsx'}")
     print(f"Simulated {len(plans)} × {args.replications} replications in {elapsed:.1f} s")
     return 0
 
@@ -127,7 +132,9 @@ def compare_command(args) -> int:
     table.to_csv(out / "comparison.csv")
     comparison.plot(kpis[:3]).savefig(out / "kpi_distributions.png", dpi=110)
     fan_chart(comparison.results, metric="revenue").savefig(out / "revenue_fan.png", dpi=110)
-    print(f"\nWrote {out / 'comparison.csv'}, {out / 'kpi_distributions.png'} and {out / 'revenue_fan.png'}")
+    comparison.to_excel(out / "comparison.xlsx")
+    print(f"\nWrote {out / 'comparison.csv'}, {out / 'comparison.xlsx'}, {out / 'kpi_distributions.png'} "
+          f"(paired differences above the distributions) and {out / 'revenue_fan.png'}")
     return 0
 
 

@@ -33,6 +33,17 @@ class Comparison:
         self.results = results
         self.baseline = baseline
         self.confidence = confidence
+        for name, res in results.items():  # tables, plots and exports name each plan
+            res.plan_name = str(name)
+
+    @property
+    def currency(self) -> str:
+        """The unit of money amounts: the baseline scenario's `currency`."""
+        return self.results[self.baseline].currency
+
+    @property
+    def horizon_weeks(self) -> int:
+        return self.results[self.baseline].horizon_weeks
 
     @property
     def plans(self) -> list[str]:
@@ -67,19 +78,83 @@ class Comparison:
         return self.table(kpis)["mean"].unstack("plan").loc[kpis, self.plans]
 
     def plot(self, kpis=("revenue", "contribution")):
-        """The distribution of each KPI over replications, plans side by side."""
-        import matplotlib.pyplot as plt
+        """What decides between plans: per KPI, the paired difference of each plan to the baseline
+        with its confidence interval (top), and each plan's distribution over replications (bottom)."""
+        from .plots import comparison_figure
 
-        kpis = list(kpis)
-        fig, axes = plt.subplots(1, len(kpis), figsize=(4.5 * len(kpis), 3.8), squeeze=False)
-        for ax, k in zip(axes[0], kpis):
-            data = [r.kpi_values().sel(kpi=k).dropna("replication").to_numpy() for r in self.results.values()]
-            ax.violinplot(data, showmedians=True)
-            ax.set_xticks(range(1, len(data) + 1), self.plans, rotation=20, ha="right")
-            ax.set_title(k)
-            ax.grid(alpha=0.3, axis="y")
-        fig.tight_layout()
-        return fig
+        return comparison_figure(self, kpis)
+
+    def plot_differences(self, kpis=("revenue", "contribution"), ax=None):
+        """Per KPI (one panel each), each plan's mean paired difference to the baseline with its
+        confidence interval; the zero line is the baseline."""
+        from .plots import paired_difference_chart
+
+        return paired_difference_chart(self, kpis, axes=ax)
+
+    def plot_distributions(self, kpis=("revenue", "contribution"), ax=None):
+        """Per KPI, the distribution of each plan's value over replications (violins)."""
+        from .plots import kpi_violins
+
+        return kpi_violins(self, kpis, axes=ax)
+
+    # --- display and export ---------------------------------------------------------------
+    DISPLAY_KPIS = ("revenue", "gross_profit", "contribution", "cash_flow", "spend", "win_rate", "share_of_wallet")
+
+    def _repr_html_(self) -> str:
+        """The paired table in a notebook: per KPI and plan, the mean, the difference to the baseline
+        with its interval and the probability of beating the baseline."""
+        from .display import difference_kind, format_interval, format_value, horizon_label, html_table, kpi_row_units
+
+        known = set(str(k) for k in self.results[self.baseline].kpi_values().kpi.values)
+        kpis = [k for k in self.DISPLAY_KPIS if k in known]
+        t = self.table(kpis)
+        pct = round(100 * self.confidence)
+        rows = []
+        for (kpi, plan), r in t.iterrows():
+            is_base = plan == self.baseline
+            kind = difference_kind(kpi)  # differences of shares in percentage points
+            rows.append({"kpi": kpi, "plan": plan, "mean": r["mean"],
+                         f"difference to {self.baseline}": "baseline" if is_base else
+                         ("+" if r["diff"] > 0 else "") + format_value(r["diff"], kind),
+                         f"{pct} % interval of the difference": "" if is_base else
+                         format_interval(r["diff_ci_low"], r["diff_ci_high"], kind),
+                         "P(beats baseline)": "" if is_base else format_value(r["p_beats_baseline"], "share")})
+        shown = pd.DataFrame(rows).set_index(["kpi", "plan"])
+        base = self.results[self.baseline]
+        title = (f"{len(self.plans)} plans on {base.scenario.name}, paired with {self.baseline!r}: "
+                 f"{base.replications:,} replications each, seed {base.seed}, {horizon_label(base.horizon_weeks)}")
+        note = ("Differences are paired replication by replication (common random numbers: the plans share "
+                "their luck). P(beats baseline): share of replications in which the plan does better "
+                "(lower is better for spend); pp: percentage points. table() has every KPI; to_excel(path) writes it.")
+        return html_table(shown, title=title, currency=self.currency,
+                          row_units=kpi_row_units(kpis, self.currency, self.horizon_weeks), note=note)
+
+    def tables(self) -> dict:
+        """The tables that `to_excel` and `to_csv` write: comparison (the paired `table()` of every
+        KPI), and each plan's kpis, portfolio, accounts, allocations and scale_factors one under the
+        other with a `plan` column, and about."""
+        per_plan = {name: res.tables() for name, res in self.results.items()}
+        out = {"comparison": self.table()}
+        for sheet in ("kpis", "portfolio", "accounts", "allocations", "scale_factors"):
+            out[sheet] = pd.concat({name: t[sheet] for name, t in per_plan.items()}, names=["plan"])
+        base = per_plan[self.baseline]["about"]
+        extra = pd.DataFrame({"field": ["plans", "baseline", "confidence"],
+                              "value": [", ".join(map(str, self.plans)), str(self.baseline), str(self.confidence)]})
+        about = pd.concat([base[base["field"] != "plan"], extra], ignore_index=True)
+        out["about"] = about
+        return out
+
+    def to_excel(self, path):
+        """Write `tables()` to an Excel workbook, one sheet per table (needs openpyxl); atomic."""
+        from .export import write_excel
+
+        return write_excel(path, self.tables())
+
+    def to_csv(self, folder):
+        """Write `tables()` to `folder`, one CSV per table; atomic per file."""
+        from .export import write_csv
+
+        return write_csv(folder, self.tables())
 
     def __repr__(self) -> str:
         return f"<Comparison of {', '.join(self.plans)} (baseline {self.baseline!r})>"

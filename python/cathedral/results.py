@@ -34,6 +34,15 @@ class Results:
         self._policy = policy
         self.account_ids = scenario.account_ids
         self._kpi_names = list(raw["kpi_names"])
+        # how tables, plots and exports name the plan; `compare` sets the plan's name
+        self.plan_name: str = _plan_label(policy, scenario)
+
+    @property
+    def currency(self) -> str:
+        """The unit of money amounts: the scenario's `currency` (a label, default "k")."""
+        from .display import currency_of
+
+        return currency_of(self.scenario)
 
     @property
     def policy(self):
@@ -195,9 +204,10 @@ class Results:
 
     # --- plots ------------------------------------------------------------------------
     def plot_fan(self, metric: str = "revenue", ax=None, label: str | None = None):
+        """The weekly portfolio series of a flow (13-week rolling sum): median and 50/90 % bands."""
         from .plots import fan_chart
 
-        return fan_chart({label or "plan": self}, metric=metric, ax=ax)
+        return fan_chart({label or self.plan_name: self}, metric=metric, ax=ax)
 
     def plot_nine_grid(self, week: int = -1, ax=None):
         from .plots import nine_grid_plot
@@ -227,7 +237,73 @@ class Results:
                              + f"; metrics are: {', '.join(_METRICS)}")
         return metric
 
+    # --- display and export -------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """The KPI table in a notebook: mean, 95 % interval and the 5–95 % range of the replications."""
+        from .display import horizon_label, html_table, kpi_row_units
+
+        t = self.kpi_table()
+        shown = pd.DataFrame({
+            "mean": t["mean"],
+            "95 % interval": list(zip(t["ci_low"], t["ci_high"])),
+            "5–95 % of replications": list(zip(t["p5"], t["p95"])),
+        }, index=t.index)
+        scale = self.scale_factors()
+        binding = scale["binding_resource"].mode().iat[0] if len(scale) else "none"
+        title = (f"{self.plan_name} on {self.scenario.name}: {self.replications:,} replications ({self.mode}), "
+                 f"seed {self.seed}, {self.horizon_weeks} weeks ({horizon_label(self.horizon_weeks)})")
+        note = (f"Money in {self.currency}. Resource scale factor {scale['scale_factor'].mean():.2f} on average "
+                f"(binding: {binding}). Tables: kpi_table(), portfolio(), accounts(), allocations(); "
+                f"to_excel(path), to_csv(folder).")
+        return html_table(shown, title=title, currency=self.currency,
+                          row_units=kpi_row_units(t.index, self.currency, self.horizon_weeks), note=note)
+
+    def tables(self) -> dict:
+        """The tables that `to_excel` and `to_csv` write, by sheet (file) name: kpis (with units),
+        portfolio (weekly: mean and 5/50/95 % of each metric), accounts, allocations,
+        scale_factors, and about (scenario, plan, seed, replications, currency)."""
+        from .display import kpi_unit
+
+        kpis = self.kpi_table()
+        kpis.insert(0, "unit", [kpi_unit(k, self.currency, self.horizon_weeks) for k in kpis.index])
+        return {
+            "kpis": kpis,
+            "portfolio": self.portfolio(),
+            "accounts": self.accounts(),
+            "allocations": self.allocations(),
+            "scale_factors": self.scale_factors(),
+            "about": self._about(),
+        }
+
+    def _about(self) -> pd.DataFrame:
+        rows = {"scenario": self.scenario.name, "plan": self.plan_name, "currency": self.currency,
+                "replications": self.replications, "seed": self.seed, "mode": self.mode,
+                "horizon_weeks": self.horizon_weeks, "cathedral_version": _core.__version__}
+        return pd.DataFrame({"field": list(rows), "value": [str(v) for v in rows.values()]})
+
+    def to_excel(self, path) -> "Path":
+        """Write `tables()` to an Excel workbook, one sheet per table (needs openpyxl); atomic."""
+        from .export import write_excel
+
+        return write_excel(path, self.tables())
+
+    def to_csv(self, folder) -> list:
+        """Write `tables()` to `folder`, one CSV per table (kpis.csv, portfolio.csv, ...); atomic per file."""
+        from .export import write_csv
+
+        return write_csv(folder, self.tables())
+
     def __repr__(self) -> str:
         k = self.kpis()
         return (f"<Results {self.mode}: {self.replications} replications, seed {self.seed}, "
                 f"{self.horizon_weeks} weeks; revenue {k['revenue']:.4g}, contribution {k['contribution']:.4g}>")
+
+
+def _plan_label(policy, scenario) -> str:
+    """A plan's name for titles when none was given: "the scenario's tiered plan", "static plan"."""
+    own = policy is None
+    if own:
+        policy = scenario.policy
+    kind = getattr(policy, "type", None) or (policy.get("type") if isinstance(policy, dict) else None)
+    label = f"{kind} plan" if kind else "plan"
+    return f"the scenario's {label}" if own else label

@@ -56,6 +56,7 @@ class Scenario:
 
     # --- read-only views -------------------------------------------------
     name = property(lambda self: self._core.name)
+    currency = property(lambda self: self._core.currency, doc="the unit of money amounts, a label (default \"k\")")
     horizon_weeks = property(lambda self: self._core.horizon_weeks)
     decision_interval_weeks = property(lambda self: self._core.decision_interval_weeks)
     seed = property(lambda self: self._core.seed)
@@ -117,8 +118,8 @@ class Scenario:
         return self._edited(lambda d: d["resources"].update(resources))
 
     def with_settings(self, **settings) -> "Scenario":
-        """A copy with top-level settings changed: name, horizon_weeks, decision_interval_weeks, seed."""
-        allowed = ("name", "horizon_weeks", "decision_interval_weeks", "seed")
+        """A copy with top-level settings changed: name, horizon_weeks, decision_interval_weeks, seed, currency."""
+        allowed = ("name", "horizon_weeks", "decision_interval_weeks", "seed", "currency")
         for key in settings:
             if key not in allowed:
                 raise ValueError(f"with_settings: {key!r} is not a setting; settings are: {', '.join(allowed)}")

@@ -453,7 +453,7 @@ TEST(ScenarioJson, PipelineAbsentVersusEmpty) {
 
 TEST(ScenarioJson, ToJsonWritesEveryField) {
   const json out = scenario_to_json(scenario_from_json(minimal()));
-  for (const char* k : {"name", "horizon_weeks", "decision_interval_weeks", "seed", "accounts",
+  for (const char* k : {"name", "horizon_weeks", "decision_interval_weeks", "seed", "currency", "accounts",
                         "resources", "costs", "params", "tiering"})
     EXPECT_TRUE(out.contains(k)) << k;
   EXPECT_FALSE(out.contains("policy"));

@@ -82,6 +82,24 @@ def test_demo_writes_its_files(demo_run):
         assert row["se"] > 0
 
 
+def test_demo_writes_an_xlsx(demo_run):
+    """demo.xlsx: the plans paired with the first, and every table of each plan (docs/display-and-export.md)."""
+    import pandas as pd
+
+    pytest.importorskip("openpyxl")
+    proc, out = demo_run
+    assert "demo.xlsx" in proc.stdout
+    book = pd.read_excel(out / "demo.xlsx", sheet_name=None, engine="openpyxl")
+    assert {"comparison", "kpis", "portfolio", "accounts", "allocations", "about"} <= set(book)
+    assert list(book["comparison"]["plan"].unique()) == PLAN_NAMES
+    kpis = _strict_json((out / "kpis.json").read_text())
+    sheet = book["kpis"].set_index(["plan", "kpi"])
+    for name in PLAN_NAMES:
+        assert sheet.loc[(name, "revenue"), "mean"] == pytest.approx(kpis[name]["revenue"]["mean"], rel=1e-12)
+        assert sheet.loc[(name, "revenue"), "unit"] == "k, 3-year total"
+    assert (out / "paired_differences.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_demo_kpis_match_the_api(demo_run, demo_scenario, demo_plans):
     """The CLI runs the plans with the scenario's seed: the same numbers as the API."""
     import cathedral

@@ -1,15 +1,19 @@
-"""Execute every notebook in notebooks/ and fail on any cell error.
+"""Every notebook in notebooks/ names the kernel "cathedral" and runs under it, from a Jupyter
+outside the project's environment, as a user's would.
 
-The notebooks run in a kernel started with this interpreter (sys.executable),
-so they see the same installed `cathedral` as the tests: a temporary
-kernelspec named "python3" is written and JUPYTER_PATH is pointed at it, which
-jupyter_client searches before the user's and the system's kernel folders
-(Debian's own "python3" kernelspec runs /usr/bin/python3, which lacks the
-package when it is installed in a virtual environment).
+The kernel is registered with the same script as `make install` (scripts/register-kernel.sh),
+into a temporary prefix found through JUPYTER_PATH, so that the test does not depend on (or
+change) the user's own kernels. The notebooks are then executed by Debian's Jupyter,
+`/usr/bin/python3 -m nbconvert --execute`, which picks the kernel by the name in each
+notebook's metadata: the kernel runs this interpreter (sys.executable, the .venv's), which has
+`import cathedral`, while the Jupyter that starts it has not necessarily. Without Debian's
+nbconvert (scripts/install-deps.sh installs it) they run in process with nbclient instead.
 """
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,8 +24,12 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("matplotlib")
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-KERNEL_NAME = "python3"
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+KERNEL_NAME = "cathedral"
+KERNEL_DISPLAY_NAME = "Python (cathedral)"
+SYSTEM_PYTHON = "/usr/bin/python3"
+THIS_PYTHON = os.path.abspath(sys.executable)  # normalised, symbolic links kept (.venv/bin/python is one)
 
 
 def _cathedral_engine_missing() -> bool:
@@ -32,52 +40,110 @@ def _cathedral_engine_missing() -> bool:
         return True
 
 
-@pytest.fixture
-def kernel_for_this_python(tmp_path, monkeypatch):
-    """A "python3" kernelspec that runs sys.executable, found first via JUPYTER_PATH."""
-    spec_dir = tmp_path / "jupyter" / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    # headless, and no stray config from the user's home
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-config"))
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet the kernel's debugger warning
-    return spec_dir
+def _system_nbconvert() -> bool:
+    if not os.access(SYSTEM_PYTHON, os.X_OK):
+        return False
+    return subprocess.run([SYSTEM_PYTHON, "-c", "import nbconvert"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def jupyter_env(tmp_path_factory):
+    """An environment in which Jupyter finds the "cathedral" kernel registered by
+    scripts/register-kernel.sh for this interpreter, and nothing from the user's home."""
+    tmp = tmp_path_factory.mktemp("jupyter")
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "register-kernel.sh"), sys.executable,
+                           "--prefix", str(tmp / "prefix")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    env = dict(os.environ)
+    env.update({
+        "JUPYTER_PATH": str(tmp / "prefix" / "share" / "jupyter"),
+        "JUPYTER_DATA_DIR": str(tmp / "data"),  # not ~/.local/share/jupyter: no user kernels
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "IPYTHONDIR": str(tmp / "ipython"),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # quiet the kernel's debugger warning
+    })
+    return env
 
 
 def test_notebooks_found():
     assert NOTEBOOKS, "no notebooks found in notebooks/"
 
 
-def test_kernelspec_points_at_this_python(kernel_for_this_python):
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_names_the_cathedral_kernel(path):
+    """A notebook added later (04, 05, ...) must name the kernel too, or Jupyter opens it with
+    Debian's "python3" kernel, which has no `import cathedral`."""
+    spec = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec", {})
+    assert spec.get("name") == KERNEL_NAME, f"{path.name}: metadata.kernelspec.name is {spec.get('name')!r}"
+    assert spec.get("display_name") == KERNEL_DISPLAY_NAME, path.name
+    assert spec.get("language") == "python", path.name
+
+
+def test_registered_kernel_runs_this_python(jupyter_env, monkeypatch):
     from jupyter_client.kernelspec import KernelSpecManager
 
+    for key in ("JUPYTER_PATH", "JUPYTER_DATA_DIR"):
+        monkeypatch.setenv(key, jupyter_env[key])
     spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-    assert spec.argv[0] == sys.executable
+    assert os.path.abspath(spec.argv[0]) == THIS_PYTHON  # the venv's python, not the system's it links to
+    assert spec.display_name == KERNEL_DISPLAY_NAME
+
+
+def test_makefile_registers_the_kernel_on_install():
+    """`make install` (and so `make test` and `make demo`) registers the kernel for the user."""
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), "kernel"], capture_output=True, text=True)
+    assert "register-kernel.sh" in out.stdout and ".venv/bin/python" in out.stdout, out.stdout + out.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    assert "install: build kernel" in makefile
+
+
+def test_make_notebook_opens_the_notebooks_folder():
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), "notebook"], capture_output=True, text=True)
+    assert "jupyter-notebook --notebook-dir=notebooks" in out.stdout, out.stdout + out.stderr
+    assert "CATHEDRAL_WITH_NOTEBOOK=1 bash scripts/install-deps.sh" in out.stdout
+
+
+@pytest.mark.skipif(not _system_nbconvert(), reason="Debian's nbconvert (python3-nbconvert) is not installed")
+def test_kernel_from_a_jupyter_outside_the_venv(jupyter_env, tmp_path):
+    """Debian's Jupyter starts the kernel named in a notebook's metadata; the kernel is this Python."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY_NAME, "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell("import sys, cathedral\nprint(sys.executable)"))
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, str(path))
+    proc = subprocess.run([SYSTEM_PYTHON, "-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)],
+                          env=jupyter_env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = nbformat.read(str(path), as_version=4).cells[0].outputs
+    assert os.path.abspath("".join(o.get("text", "") for o in out).strip()) == THIS_PYTHON
 
 
 @pytest.mark.skipif(_cathedral_engine_missing(), reason="the compiled cathedral engine is not installed")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, kernel_for_this_python):
-    nb = nbformat.read(str(path), as_version=4)
+def test_notebook_runs(path, tmp_path, jupyter_env, monkeypatch):
     workdir = tmp_path / "run"
     workdir.mkdir()
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name=KERNEL_NAME,
-                                     resources={"metadata": {"path": str(workdir)}})
-    failure = None
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as error:
-        failure = str(error)
-    if failure is not None:
-        pytest.fail(f"{path.name}: a cell raised:\n{failure}", pytrace=False)
+    if _system_nbconvert():  # as a user runs it: Debian's Jupyter, the kernel named in the notebook
+        # a copy, run in place: nbconvert runs a notebook in its own folder, and what it writes
+        # (crm-report/, ...) must not land in the source tree
+        executed = workdir / path.name
+        executed.write_bytes(path.read_bytes())
+        proc = subprocess.run([SYSTEM_PYTHON, "-m", "nbconvert", "--to", "notebook", "--execute",
+                               "--ExecutePreprocessor.timeout=600", "--inplace", str(executed)],
+                              cwd=workdir, env=jupyter_env, capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            pytest.fail(f"{path.name}: a cell raised:\n{proc.stderr[-6000:]}", pytrace=False)
+        nb = nbformat.read(str(executed), as_version=4)
+    else:
+        nb = nbformat.read(str(path), as_version=4)
+        for key, value in jupyter_env.items():
+            monkeypatch.setenv(key, value)
+        try:
+            nbclient.NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(workdir)}}).execute()
+        except nbclient.exceptions.CellExecutionError as error:
+            pytest.fail(f"{path.name}: a cell raised:\n{error}", pytrace=False)
+    assert nb.metadata.kernelspec.name == KERNEL_NAME
     # belt and braces: no error output may be left in any code cell
     errors = [(i, out.get("ename"), out.get("evalue"))
               for i, cell in enumerate(nb.cells) if cell.cell_type == "code"

@@ -189,7 +189,7 @@ def test_unknown_key_without_close_match_lists_valid_keys(small_dict):
     assert "macro_sd" in msg and "did you mean" not in msg
 
 
-TOP_LEVEL_KEYS = ("name", "horizon_weeks", "decision_interval_weeks", "seed", "accounts", "resources",
+TOP_LEVEL_KEYS = ("name", "horizon_weeks", "decision_interval_weeks", "seed", "currency", "accounts", "resources",
                   "costs", "params", "tiering", "policy")  # docs/model.md §2
 
 

@@ -155,11 +155,16 @@ def test_summary_keeps_the_kpi_order(demo_comparison):
 def test_compare_plot(demo_comparison):
     fig = demo_comparison.plot()
     assert isinstance(fig, matplotlib.figure.Figure)
-    assert len(fig.axes) == 2
-    assert [ax.get_title() for ax in fig.axes] == ["revenue", "contribution"]
+    assert len(fig.axes) == 4  # the paired differences above the distributions, per KPI
+    base = demo_comparison.baseline
+    assert [ax.get_title() for ax in fig.axes] == [f"revenue: difference to {base}", f"contribution: difference to {base}",
+                                                  "revenue: each plan over replications",
+                                                  "contribution: each plan over replications"]
     fig3 = demo_comparison.plot(["revenue", "win_rate", "spend"])
-    assert len(fig3.axes) == 3
-    assert [t.get_text() for t in fig3.axes[0].get_xticklabels()] == demo_comparison.plans
+    assert len(fig3.axes) == 6
+    assert [t.get_text() for t in fig3.axes[3].get_xticklabels()] == demo_comparison.plans
+    others = [p for p in demo_comparison.plans if p != base]
+    assert sorted(t.get_text() for t in fig3.axes[0].get_yticklabels()) == sorted(others)
 
 
 def test_compare_errors(demo_scenario, demo_plans):
@@ -234,8 +239,10 @@ def test_attribution_waterfall(demo_attribution):
     fig = demo_attribution.plot("revenue")
     assert isinstance(fig, matplotlib.figure.Figure)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["base plan", "key", "broad", "org", "new plan"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["base plan", "key layer", "broad layer",
+                                                            "organisational layer", "new plan"]
     assert len(ax.patches) == 5
+    assert ax.get_ylim()[0] == 0  # the axis starts at zero
     t = demo_attribution.table().loc["revenue", "value"]
     heights = [p.get_height() for p in ax.patches]
     assert heights[0] == pytest.approx(t["base"]) and heights[4] == pytest.approx(t["new"])
@@ -386,7 +393,7 @@ BAD_EDITS = [
      cathedral.ScenarioError, "resources.account_managers: must be a finite number, got nan"),
     ("unknown setting", lambda s: s.with_settings(horizon=3),
      ValueError, "with_settings: 'horizon' is not a setting; settings are: name, horizon_weeks, "
-                 "decision_interval_weeks, seed"),
+                 "decision_interval_weeks, seed, currency"),
     ("bad setting", lambda s: s.with_settings(horizon_weeks=0),
      cathedral.ScenarioError, "horizon_weeks: must be >= 1, got 0"),
     ("bad seed", lambda s: s.with_settings(seed=-1), cathedral.ScenarioError, "seed: must be >= 0, got -1"),
@@ -448,7 +455,8 @@ def test_cli_compare(tmp_path):
     for plan in ("even spread", "key relationships only", "cathedral"):
         assert plan in proc.stdout
     assert "baseline 'even spread'" in proc.stdout
-    assert {p.name for p in out.iterdir()} == {"comparison.csv", "kpi_distributions.png", "revenue_fan.png"}
+    assert {p.name for p in out.iterdir()} == {"comparison.csv", "comparison.xlsx", "kpi_distributions.png",
+                                               "revenue_fan.png"}
     for name in ("kpi_distributions.png", "revenue_fan.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.DictReader((out / "comparison.csv").open()))

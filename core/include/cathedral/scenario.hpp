@@ -143,6 +143,8 @@ inline constexpr std::array<const char*, 4> kShockTypeNames{"market", "contact_l
 
 struct Scenario {
   std::string name = "scenario";
+  // the unit of money amounts (wallets, costs, budget, revenue), a label for tables and plots only
+  std::string currency = "k";
   int horizon_weeks = 156;
   int decision_interval_weeks = 13;
   std::uint64_t seed = 0;
