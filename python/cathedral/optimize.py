@@ -327,17 +327,42 @@ def _solve_qp(g, Hn, lo, hi, C, r, mu0=None, block=None):
             continue
         norm0 = np.linalg.norm(np.maximum(v, 0) + np.where(mu > 0, np.minimum(v, 0), 0))
         t = 1.0
-        for _ls in range(8):
+        for _ls in range(4):
             mu_new = np.maximum(mu + t * step, 0.0)
             d_new = _box_qp(Hn, g - mu_new @ C, lo, hi, d, block=block)
             v_new = violation(d_new)
             norm1 = np.linalg.norm(np.maximum(v_new, 0) + np.where(mu_new > 0, np.minimum(v_new, 0), 0))
-            if norm1 < norm0 or t < 1e-3:
+            if norm1 < norm0:
                 break
             t /= 2
+        else:  # Newton stalls (rows that interact at a breakpoint): the dual by a quasi-Newton method
+            return _solve_qp_dual(g, Hn, lo, hi, C, r, mu, block)
         mu, d, v = mu_new, d_new, v_new
     # a violation left over is tiny; the caller's _restore pulls the point back within the rows
     return d, mu
+
+
+def _solve_qp_dual(g, Hn, lo, hi, C, r, mu0, block):
+    """The fallback of _solve_qp: minimise the QP's dual over μ ≥ 0 with L-BFGS-B (slower, and its
+    d may overshoot a tight row by a hair, which the caller's _restore takes back)."""
+    from scipy.optimize import minimize
+
+    K = C.shape[0]
+    scale = max(float(np.abs(g).max()), 1e-12)
+    state = {"d": None}
+
+    def dual(mu_s):
+        mu = mu_s * scale
+        lin = g - mu @ C
+        d = _box_qp(Hn, lin, lo, hi, state["d"], sweeps=8, block=block)
+        state["d"] = d
+        val = (lin * d).sum() - 0.5 * np.einsum("ni,nij,nj->", d, Hn, d) + mu @ r
+        return val / scale, (r - C @ d.sum(axis=0)) / 1.0
+
+    res = minimize(dual, np.maximum(mu0, 0) / scale, jac=True, method="L-BFGS-B", bounds=[(0, None)] * K,
+                   options={"maxiter": 200, "ftol": 1e-13, "gtol": 1e-10})
+    mu = np.maximum(res.x, 0) * scale
+    return _box_qp(Hn, g - mu @ C, lo, hi, state["d"], block=block), mu
 
 
 @dataclass
