@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import policies
-from .optimize import FIELDS, FLAGS, RATES, TIER_KEYS, Optimization, _policy_per_account
+from .optimize import FIELDS, RATES, TIER_KEYS, Optimization, _policy_per_account
 
 
 def risk_measure(values: np.ndarray, risk) -> np.ndarray:
@@ -59,18 +59,21 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
         movable[:, RATES.index(f)] = free
     tier0 = pb.tier[0]
     groups = [t for t in range(len(TIER_KEYS)) if (tier0 == t).any()]
-    n = len(rl) + len(groups) + 1  # lever scales, tier scales, blend towards the start
+    blend = opt.per != "tier"  # a tiered plan moves by its templates only (the blend is no template)
+    n = len(rl) + len(groups) + (1 if blend else 0)  # lever scales, tier scales, blend towards the start
 
-    def build(theta):
+    def build(theta, with_factor=False):
         a = mf_alloc.copy()
-        beta = theta[-1]
-        a[..., all_rate_cols] = (1 - beta) * mf_alloc[..., all_rate_cols] + beta * start_alloc[..., all_rate_cols]
+        if blend:
+            beta = theta[-1]
+            a[..., all_rate_cols] = (1 - beta) * mf_alloc[..., all_rate_cols] + beta * start_alloc[..., all_rate_cols]
         for j, c in enumerate(rcols):
             a[..., c] = np.where(free[None, :], a[..., c] * theta[j], a[..., c])
         for k, t in enumerate(groups):
             member = (pb.tier == t) & free[None, :]
             a[..., rcols] = np.where(member[..., None], a[..., rcols] * theta[len(rl) + k], a[..., rcols])
-        return _fit(pb, a, movable)[0]
+        fitted, factor = _fit(pb, a, movable)
+        return (fitted, factor) if with_factor else fitted
 
     def measure(thetas):
         allocs = np.stack([build(t) for t in thetas])
@@ -78,7 +81,8 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
         return risk_measure(vals, risk), vals
 
     theta = np.ones(n)
-    theta[-1] = 0.0
+    if blend:
+        theta[-1] = 0.0
     start_vals = pb.replication_values(start_alloc[None], replications, seed)
     start_measure = float(risk_measure(start_vals, risk)[0])
     m0, _ = measure([theta])
@@ -90,9 +94,9 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
             for sign in (1, -1):
                 t = theta.copy()
                 t[i] = t[i] + sign * step
-                if i == n - 1:
+                if blend and i == n - 1:
                     t[i] = min(max(t[i], 0.0), 1.0)
-                t[:-1] = np.maximum(t[:-1], 0.0)
+                t[: n - 1 if blend else n] = np.maximum(t[: n - 1 if blend else n], 0.0)
                 if not np.array_equal(t, theta):
                     cands.append(t)
         m, _ = measure(cands)
@@ -105,9 +109,9 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
             step /= 2
             if step < 0.02:
                 break
-    alloc = build(theta)
+    alloc, factor = build(theta, with_factor=True)
     if opt.per == "tier":
-        policy = _scaled_tiered(opt, theta, rl, groups, alloc, mf_alloc)
+        policy = _scaled_tiered(opt, theta, rl, groups, factor)
     else:
         policy = _policy_per_account(pb, alloc)
     account_values = pb.values(alloc[None])[0]
@@ -118,31 +122,20 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
     return out
 
 
-def _scaled_tiered(opt, theta, rl, groups, alloc, mf_alloc):
-    """The tier templates of the mean-field optimum, moved as `build` moved the accounts."""
-    pb = opt._pb
+def _scaled_tiered(opt, theta, rl, groups, factor):
+    """The tier templates of the mean-field optimum, moved as `build` moved its accounts: each rate
+    lever's scale, its tier's scale and the one fit factor (every account of a tier follows its
+    template, so the templates reproduce the allocation exactly)."""
     spec = opt.policy.to_dict()
-    phases = spec["phases"] if spec.get("type") == "schedule" else [{"from_week": 0, "policy": spec}]
-    # the fit factor build applied, read back from one account whose rates moved
-    plans = {}
-    start_spec = None
-    for ph in phases:
+    phases = sorted(opt.policy.phases, key=lambda x: x[0]) if spec.get("type") == "schedule" else [(0, opt.policy)]
+    out = {}
+    for week, pol in phases:
         templates = {}
-        for key, entry in ph["policy"]["templates"].items():
+        for key, entry in pol.to_dict()["templates"].items():
             t = TIER_KEYS.index(key)
             e = dict(entry)
             for j, f in enumerate(rl):
-                scale = theta[j] * (theta[len(rl) + groups.index(t)] if t in groups else 1.0)
-                e[f] = float(entry[f]) * (1 - theta[-1]) * scale if f in RATES else entry[f]
+                e[f] = float(entry[f]) * theta[j] * (theta[len(rl) + groups.index(t)] if t in groups else 1.0) * factor
             templates[key] = e
-        plans[ph["from_week"]] = templates
-    # blend towards the start plan and the common fit factor: recover from the built allocation
-    ratio = np.divide(alloc[..., [FIELDS.index(f) for f in rl]].sum(), max(
-        sum(float(plans[w][TIER_KEYS[pb.tier[e, a]]][f]) for e in range(pb.E) for a in range(pb.A) for f in rl
-            for w in [max(k for k in plans if k <= e * pb.interval)]), 1e-300))
-    for w in plans:
-        for key in plans[w]:
-            for f in rl:
-                plans[w][key][f] *= float(ratio)
-    pols = {w: policies.tiered(t) for w, t in plans.items()}
-    return pols[0] if len(pols) == 1 else policies.schedule(pols)
+        out[week] = policies.tiered(templates)
+    return out[0] if len(out) == 1 else policies.schedule(out)

@@ -10,8 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from . import policies
-from .optimize import (FIELDS, FLAGS, RATES, RESOURCES, TIER_KEYS, OptimizationError, Optimization, _Problem,
-                       _marginal_frame)
+from .optimize import FIELDS, FLAGS, RATES, RESOURCES, TIER_KEYS, OptimizationError, Optimization, _Problem
 
 
 def solve_tiers(pb: _Problem, lo, hi, on, history, max_iter=40):
@@ -138,11 +137,11 @@ def solve_tiers(pb: _Problem, lo, hi, on, history, max_iter=40):
             if vals[i] <= v - 0.05 * abs(v):
                 break
             try:
-                zz, vv, A2, b2 = solve(z, flips[i])
+                zz, vv, _, _ = solve(z, flips[i])
             except OptimizationError:
                 continue
             if vv > v + 1e-7 * abs(v):
-                z, v, F, A_ub, b_ub, moved = zz, vv, flips[i], A2, b2, True
+                z, v, F, moved = zz, vv, flips[i], True
                 break
         if not moved:
             break
@@ -151,7 +150,6 @@ def solve_tiers(pb: _Problem, lo, hi, on, history, max_iter=40):
     alloc = expand(X, F)
     account_values = pb.values(alloc[None])[0]
     # prices and the per-account gradient by one batch at the optimum (per account, per rate lever)
-    from .optimize import _AccountProblem  # noqa: F401  (the same marginal layout as per="account")
     cands = [alloc]
     for j, c in enumerate(rcols):
         up = alloc.copy()

@@ -22,8 +22,8 @@ from __future__ import annotations
 import difflib
 import numbers
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -377,7 +377,13 @@ class _AccountProblem:
     zhi: np.ndarray
     rows: list               # (name, phase, resource or None)
     C: np.ndarray            # K × m
-    fixed_rhs: Callable      # flags → K: the rows' right-hand sides
+    free: np.ndarray         # accounts the optimiser may change (not `fixed`)
+    norms: dict              # the norms switched on
+    flag_bounds: tuple       # (lo, hi) of the flags: phases × accounts × flag levers
+
+    def fixed_rhs(self, flags) -> np.ndarray:
+        """The rows' right-hand sides under `flags` (see _rhs)."""
+        return _rhs(self, flags, self.norms)
 
     def expand(self, Z: np.ndarray, flags: np.ndarray | None = None) -> np.ndarray:
         """candidates × accounts × m (or accounts × m) → candidates × epochs × accounts × fields."""
@@ -395,8 +401,6 @@ class _AccountProblem:
             col = FIELDS.index(f)
             out[:, :, :, col] = np.where(self.free[None, None, :], flags[pb.phase_of_epoch, :, j][None], out[:, :, :, col])
         return out
-
-    free: np.ndarray = field(default=None)  # accounts the optimiser may change
 
 
 def _perturbations(Z, zlo, h, P, L, hessian=True):
@@ -742,7 +746,6 @@ def _account_problem(pb: _Problem, lo, hi, free, on) -> tuple[_AccountProblem, n
     fhi = hi[:, :, [FIELDS.index(f) for f in pb.flag_levers]]
     flags = np.where(free[None, :, None], np.clip(flags, flo, fhi), flags)
     rows, C = [], []
-    R = len(RESOURCES)
     for p in range(P):
         for r, name in enumerate(RESOURCES):
             c = np.zeros(P * L)
@@ -756,9 +759,7 @@ def _account_problem(pb: _Problem, lo, hi, free, on) -> tuple[_AccountProblem, n
             rows.append(("visits_per_am", p, None))
             C.append(c)
     C = np.array(C).reshape(len(rows), P * L)
-    ap = _AccountProblem(pb, flags, s, zlo, zhi, rows, C, None, free)
-    ap.fixed_rhs = lambda fl, ap=ap: _rhs(ap, fl, on)
-    ap.flag_bounds = (flo, fhi)
+    ap = _AccountProblem(pb, flags, s, zlo, zhi, rows, C, free, on, (flo, fhi))
     return ap, Z0, flags
 
 

@@ -215,11 +215,12 @@ def test_risk_aware_objective_is_what_simulation_gives(small_opt_risk):
     assert opt.objective >= opt.risk_values["mean_field_optimum"]
 
 
-@pytest.fixture(scope="module")
-def small_opt_risk():
+@pytest.fixture(scope="module", params=["account", "tier"])
+def small_opt_risk(request):
     scn = _small(n_accounts=5, horizon=52)
     R, seed = 64, 5
-    return optimize(scn, "gross_profit", risk=("cvar", 0.2), replications=R, seed=seed), scn, R, seed
+    opt = optimize(scn, "gross_profit", per=request.param, risk=("cvar", 0.2), replications=R, seed=seed)
+    return opt, scn, R, seed
 
 
 def test_norms_hold(demo_scenario):
