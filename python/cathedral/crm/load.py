@@ -94,7 +94,7 @@ class _Checker:
         if self.strict:
             raise CRMError(f"{self.where(file, line, column)}: {problem}")
         if warn:  # a whole file or column lost: say so on the console, not only in the table
-            warnings.warn(CRMWarning(f"{self.where(file, line, column)}: {problem}; {action}"), stacklevel=4)
+            warnings.warn(CRMWarning(f"{self.where(file, line, column)}: {problem}; {action}"), stacklevel=5)
         self.rows.append({"file": file, "line": line, "column": column, "problem": problem, "action": action})
 
     def notice(self, file, line, column, problem, action):
