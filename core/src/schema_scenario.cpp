@@ -618,7 +618,7 @@ const Table<AllocationEntry>& allocation_table() {
       "allocation",
       "Allocation",
       "A (possibly partial) allocation of effort per account (docs/model.md §3.0); fields left out come from the "
-      "entry it overrides. contact_focus is only allowed in a static policy's account entries.",
+      "entry it overrides. contact_focus is only allowed in a static or tiered policy's account entries.",
       allocation_fields(false)};
   return t;
 }

@@ -111,15 +111,19 @@ def _check_kpis(scenario, plan, kpis) -> None:
                              + f"; KPIs are: {', '.join(known)}")
 
 
-def _positive(text: str) -> int:
-    """argparse type of --replications and --threads: an integer >= 1, checked before anything runs."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _check_counts(args) -> None:
+    """--replications and --threads: integers >= 1, checked before anything is printed or written."""
+    for flag in ("replications", "threads"):
+        text = getattr(args, flag, None)
+        if text is None:
+            continue
+        try:
+            value = int(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"--{flag}: must be an integer, got {text!r}") from None
+        if value < 1:
+            raise ValueError(f"--{flag}: must be >= 1, got {value}")
+        setattr(args, flag, value)
 
 
 # Plans whose planned use differs by no more than this share of the capacity count as sized to
@@ -292,9 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="compare three plans on the bundled demo portfolio")
     d.add_argument("--out", default="cathedral-demo", help="output folder for plots and tables (default: %(default)s)")
-    d.add_argument("--replications", type=_positive, default=1000)
+    d.add_argument("--replications", default=1000)
     d.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
-    d.add_argument("--threads", type=_positive, default=None)
+    d.add_argument("--threads", default=None)
     d.add_argument("--scenario", help="a scenario JSON instead of the demo portfolio")
     d.add_argument("--plans", help="a JSON object of named policies instead of the demo plans")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -303,9 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("plans", help="JSON object {plan name: policy}")
     c.add_argument("--baseline", help="the plan to compare against (default: the first)")
     c.add_argument("--out", default="cathedral-compare", help="output folder (default: %(default)s)")
-    c.add_argument("--replications", type=_positive, default=1000)
+    c.add_argument("--replications", default=1000)
     c.add_argument("--seed", type=int, default=None)
-    c.add_argument("--threads", type=_positive, default=None)
+    c.add_argument("--threads", default=None)
     c.add_argument("--kpis", help="comma-separated KPI names")
     c.add_argument("--quiet", action="store_true")
     e = sub.add_parser("evaluate", help="evaluate a CRM export: scorecard, tiers, state estimate, HTML report")
@@ -318,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", help="write to this file (default: standard output)")
     args = parser.parse_args(argv)
     try:
+        _check_counts(args)
         with _console_warnings():
             if args.command == "demo":
                 return demo(args)

@@ -28,18 +28,18 @@ class ScenarioWarning(UserWarning):
 
 
 def check_settings(scenario, stacklevel: int = 3) -> None:
-    """Before a run: refuse a scenario without account managers (every plan needs AM hours;
-    fitting would scale it to nothing and the per-AM KPIs divide by zero) and warn when the
-    horizon is shorter than one decision interval."""
-    from ._core import ResourceError
-
+    """Before a run, warn (ScenarioWarning) about a scenario without account-manager hours
+    (fitting scales every plan that needs them to nothing, and the KPIs per account manager are
+    undefined) and a horizon shorter than one decision interval (the policy decides once)."""
     resources = scenario.to_dict()["resources"]
-    if resources["account_managers"] <= 0 or resources.get("am_hours_per_week", 1) <= 0:
-        which = "account_managers" if resources["account_managers"] <= 0 else "am_hours_per_week"
-        raise ResourceError(
-            f"resources.{which} is 0: there are no account-manager hours, so fitting (docs/model.md §4) "
-            f"would scale every plan to nothing and the KPIs per account manager are undefined; "
-            f"set resources.{which} > 0")
+    for which in ("account_managers", "am_hours_per_week"):
+        if resources.get(which, 1) <= 0:
+            warnings.warn(ScenarioWarning(
+                f"resources.{which} is 0: there are no account-manager hours, so fitting (docs/model.md §4) "
+                f"scales every plan that needs them to nothing, and the KPIs per account manager "
+                f"(revenue_per_am_year, contribution_per_am_year) are undefined (NaN); set resources.{which} > 0"),
+                stacklevel=stacklevel)
+            break
     H, interval = scenario.horizon_weeks, scenario.decision_interval_weeks
     if H < interval:
         warnings.warn(ScenarioWarning(

@@ -149,7 +149,7 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     seed = _count(seed, "seed", 0, 2**64 - 1)
     threads = 0 if threads is None else _count(threads, "threads", 1, 65536)
     keep_names = _keep_list(keep)
-    check_settings(scenario)  # no account managers: ResourceError; a horizon under one interval: a warning
+    check_settings(scenario)  # ScenarioWarning: no account managers, or a horizon under one interval
     _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names)
 
     monitor = None

@@ -243,12 +243,13 @@ def test_cli_compare_names_a_scenario_passed_as_the_plans_file(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["compare", "demo"])
-@pytest.mark.parametrize("value, message", [("0", "must be >= 1, got 0"), ("many", "must be an integer")])
+@pytest.mark.parametrize("value, message", [("0", "--replications: must be >= 1, got 0"),
+                                            ("many", "--replications: must be an integer, got 'many'")])
 def test_cli_replications_checked_before_anything_prints(tmp_path, command, value, message):
     args = (DEMO_PORTFOLIO, DEMO_PLANS) if command == "compare" else ()
     proc = _cli(command, *args, "--replications", value, "--out", tmp_path / "out", "--quiet")
     assert proc.returncode == 2 and proc.stdout == ""
-    assert "--replications" in proc.stderr and message in proc.stderr
+    assert proc.stderr == f"cathedral: error: {message}\n"
     assert not (tmp_path / "out").exists()
 
 
@@ -327,10 +328,17 @@ def test_horizon_shorter_than_the_decision_interval_warns():
     assert np.isfinite(res.kpis().drop(["revenue_growth"], errors="ignore")).all()
 
 
-def test_no_account_managers_is_an_error_not_nan():
-    scenario = small()
-    data = scenario.to_dict()
+def test_no_account_managers_warns():
+    data = small_scenario_dict()
     data["resources"]["account_managers"] = 0
     zero = cathedral.Scenario.from_dict(data)
-    with pytest.raises(cathedral.ResourceError, match=r"resources\.account_managers is 0"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         run(zero, replications=5)
+    text = {w.category.__name__: str(w.message) for w in caught}
+    assert text["ScenarioWarning"].startswith("resources.account_managers is 0: there are no account-manager hours")
+    assert "revenue_per_am_year" in text["ScenarioWarning"]
+    assert "next to nothing is left of it" in text["FitWarning"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cathedral.ScenarioWarning)
+        run(small(), replications=5)

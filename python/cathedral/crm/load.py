@@ -431,7 +431,8 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     for col in ("intimacy", "support"):
         r.number(col, required=False, repair_note="left empty (no rating)")
     f = r.frame
-    r._report((f["stance"] == "").to_numpy(), "stance", lambda v: "empty value", "repaired: stance 0 is used")
+    r._report((f["stance"] == "").to_numpy(), "stance", lambda v: "empty value", "repaired: stance 0 is used",
+              notice=True)
     r.number("stance", required=False, repair_note="stance 0 is used")
     cells = list(GRID_CELLS)
     r.choice("target_cell", cells, required=False)
