@@ -122,6 +122,7 @@ def compare(scenario, plans: Mapping | None = None, *, baseline: str | None = No
         raise ValueError(f"baseline: {baseline!r} is not one of the plans: {', '.join(map(str, names))}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1), got {confidence}")
+    _validate(cases)
     seed = cases[baseline][0].seed if seed is None else seed
     results = {}
     for name, (sc, policy) in cases.items():
@@ -131,6 +132,24 @@ def compare(scenario, plans: Mapping | None = None, *, baseline: str | None = No
                                      threads=threads, progress=progress)
         check_fit(results[name], label=f"plan {name!r}", stacklevel=2)
     return Comparison(results, baseline, confidence)
+
+
+def _validate(cases: dict) -> None:
+    """Every plan with a JSON form checked against its scenario before anything runs; the error
+    names the plan: `plan 'focused': policy.templates.S.vists: unknown key; ...`."""
+    from . import _core
+    from .policies import Policy, PythonPolicy, SchedulePolicy, _LayerMix
+
+    for name, (sc, policy) in cases.items():
+        if policy is None or isinstance(policy, (PythonPolicy, _LayerMix)):
+            continue
+        if isinstance(policy, SchedulePolicy) and not policy._json_only():
+            continue
+        spec = policy.to_dict() if isinstance(policy, Policy) else policy
+        try:
+            sc.with_policy(spec)
+        except _core.ScenarioError as e:
+            raise _core.ScenarioError(f"plan {name!r}: {e}") from None
 
 
 def _cases(cases: Mapping) -> dict:

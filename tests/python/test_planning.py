@@ -130,6 +130,20 @@ def test_compare_across_scenarios_checks_its_input():
         cathedral.compare({"a": (base, plan), "b": (base, plan)}, baseline="c", replications=5, progress=False)
 
 
+def test_compare_names_the_plan_of_a_bad_policy_before_running_any():
+    base = small()
+    good = policies.static(SMALL_DEFAULT_ENTRY)
+    started = []
+    ok = policies.python(lambda obs: started.append(1) or dict(SMALL_DEFAULT_ENTRY))
+    with pytest.raises(cathedral.ScenarioError, match=r"^plan 'bad': policy\.default\.vists: unknown key; did you mean \"visits\""):
+        cathedral.compare(base, {"ok": ok, "good": good, "bad": {"type": "static", "default": {"vists": 1}}},
+                          replications=5, progress=False)
+    assert not started  # nothing was simulated
+    with pytest.raises(cathedral.ScenarioError, match=r"^plan 'b': policy\.accounts\.zz: unknown account id"):
+        cathedral.compare({"a": (base, good), "b": (base, policies.tiered(templates(), accounts={"zz": {}}))},
+                          replications=5, progress=False)
+
+
 def test_compare_across_scenarios_seed_is_the_baselines():
     a, b = small(seed=11), small(seed=99)
     plan = policies.static(SMALL_DEFAULT_ENTRY)
