@@ -1,6 +1,7 @@
 #include "cathedral/policy.hpp"
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 
 namespace cathedral {
@@ -81,7 +82,8 @@ class StaticPolicy final : public Policy {
   int n_accounts_;
 };
 
-// A template per tier label, re-tiered at every epoch (docs/model.md §5 `tiered`).
+// A template per tier label, re-tiered at every epoch (docs/model.md §5 `tiered`);
+// an account's own entry overrides its template field by field.
 class TieredPolicy final : public Policy {
  public:
   TieredPolicy(const PolicySpec& spec, const Model& m) : focus_(build_focus(spec, m)) {
@@ -93,13 +95,23 @@ class TieredPolicy final : public Policy {
       std::copy(row.begin(), row.end(), templates_[label].begin());
       has_cash_flow_ |= label == kCashFlowLabel;
     }
+    for (int a = 0; a < m.n_accounts; ++a)
+      if (const AllocationEntry* e = find_entry(spec.account_entries, m.account_ids[a])) {
+        if (overrides_.empty()) overrides_.resize(static_cast<std::size_t>(m.n_accounts));
+        overrides_[static_cast<std::size_t>(a)] = e->fields;
+      }
   }
   void decide(const Observation& obs, std::span<double> out) const override {
     for (int r = 0; r < obs.n_replications; ++r)
       for (int a = 0; a < obs.n_accounts; ++a) {
         const std::size_t i = obs.at(r, a);
         const int label = obs.cash_flow[i] && has_cash_flow_ ? kCashFlowLabel : obs.tier[i];
-        std::copy(templates_[label].begin(), templates_[label].end(), out.begin() + static_cast<long>(i) * kNumAllocFields);
+        const auto row = out.begin() + static_cast<long>(i) * kNumAllocFields;
+        std::copy(templates_[label].begin(), templates_[label].end(), row);
+        if (overrides_.empty()) continue;
+        const auto& own = overrides_[static_cast<std::size_t>(a)];
+        for (int f = 0; f < kNumAllocFields; ++f)
+          if (own[f]) row[f] = *own[f];
       }
   }
   const std::vector<double>& contact_focus(int) const override { return focus_; }
@@ -107,6 +119,8 @@ class TieredPolicy final : public Policy {
  private:
   std::array<std::array<double, kNumAllocFields>, 5> templates_{};
   bool has_cash_flow_ = false;
+  // per account, the fields its own entry sets (empty when no account has one)
+  std::vector<std::array<std::optional<double>, kNumAllocFields>> overrides_;
   std::vector<double> focus_;
 };
 

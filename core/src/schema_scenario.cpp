@@ -293,12 +293,12 @@ std::string tier_label_doc(const char* label, bool templates) {
                    : "cash-flow accounts (fit below params.cashflow_fit), over their tier's entry";
 }
 
-// A static policy's per-account entries, keyed by account id.
-Field<PolicySpec> account_entries() {
+// A static or tiered policy's per-account entries, keyed by account id; `doc` says what they override.
+Field<PolicySpec> account_entries(const char* doc) {
   Field<PolicySpec> f;
   f.name = "accounts";
   f.type = Type::map;
-  f.doc = "allocation per account id, over its tier's and the default";
+  f.doc = doc;
   f.default_doc = "{}";
   f.rules = {"keys are account ids of the scenario"};
   f.read = [](PolicySpec& p, const json& v, const std::string& path, Reader& r) {
@@ -343,7 +343,7 @@ const Table<PolicySpec>& static_policy_table() {
       {tag<PolicySpec>("type", kPolicyTypeNames[0], "the kind of policy"),
        object("default", &PolicySpec::default_entry, allocation_table, "allocation of every account"),
        object("tiers", &PolicySpec::tier_entries, tier_entries_table, "allocation per tier label, over the default"),
-       account_entries()}};
+       account_entries("allocation per account id, over its tier's and the default")}};
   return t;
 }
 
@@ -351,9 +351,11 @@ const Table<PolicySpec>& tiered_policy_table() {
   static const Table<PolicySpec> t{
       "policy_tiered",
       "Tiered policy",
-      "An allocation template per tier label; accounts are re-tiered at every decision epoch (docs/model.md §6).",
+      "An allocation template per tier label; accounts are re-tiered at every decision epoch (docs/model.md §6). "
+      "An account's own entry overrides, field by field, the template of whatever tier it has at each epoch.",
       {tag<PolicySpec>("type", kPolicyTypeNames[1], "the kind of policy"),
-       object("templates", &PolicySpec::templates, tier_templates_table, "the template of each tier label").needed()}};
+       object("templates", &PolicySpec::templates, tier_templates_table, "the template of each tier label").needed(),
+       account_entries("allocation per account id, over its tier's template at each epoch")}};
   return t;
 }
 
@@ -619,7 +621,7 @@ const Table<AllocationEntry>& allocation_table() {
       "allocation",
       "Allocation",
       "A (possibly partial) allocation of effort per account (docs/model.md §3.0); fields left out come from the "
-      "entry it overrides. contact_focus is only allowed in a static policy's account entries.",
+      "entry it overrides. contact_focus is only allowed in a static or tiered policy's account entries.",
       allocation_fields(false)};
   return t;
 }

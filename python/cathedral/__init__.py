@@ -7,10 +7,11 @@ alignment) and what each plan of effort yields. See docs/model.md for the model.
     res = cathedral.simulate(scn, cathedral.policies.tiered({...}), replications=1000)
     res.kpis()
 """
-from . import activities, crm, policies, resources, shocks, tiers
+from . import activities, crm, layers, policies, resources, shocks, tiers
 from .attribute import Attribution, attribute
 from .compare import Comparison, compare
 from .crm import evaluate
+from .demand import FitWarning, ScenarioWarning
 from .policies import Observation, PolicyError
 from . import _core
 from ._core import ResourceError, ScenarioError
@@ -20,8 +21,8 @@ from .scenario import Scenario, scenario_schema
 from .simulation import METRICS, FLOWS, STATES, simulate
 
 __all__ = [
-    "Scenario", "scenario_schema", "simulate", "Results", "policies", "shocks", "compare", "Comparison", "attribute",
+    "Scenario", "scenario_schema", "simulate", "Results", "policies", "shocks", "layers", "compare", "Comparison", "attribute",
     "Attribution", "generate_portfolio", "crm", "evaluate",
-    "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
+    "ScenarioError", "ResourceError", "FitWarning", "ScenarioWarning", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
 __version__ = _core.__version__  # the VERSION file, compiled into the engine

@@ -44,9 +44,127 @@ def _load_plans(path) -> dict:
         plans = json.loads(Path(path).read_text())
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: invalid JSON: {e}") from None
+    if isinstance(plans, dict) and "accounts" in plans and "resources" in plans:
+        raise ValueError(f"{path} is a scenario file (it has accounts and resources), not a plans file; "
+                         f"a plans file is a JSON object {{\"plan name\": {{...policy...}}, ...}} "
+                         f"(e.g. examples/demo_plans.json), passed after the scenario")
     if not isinstance(plans, dict) or not plans:
         raise ValueError(f"{path}: must hold a JSON object of named policies, {{\"name\": {{...policy...}}, ...}}")
     return plans
+
+
+def _check_plans(scenario, plans: dict, path) -> None:
+    """Validate every plan against the scenario before anything is simulated; one message
+    lists every problem of every plan, each named by its plan: `plans["key only"].templates.S...`."""
+    from cathedral import ScenarioError
+
+    problems = []
+    for name, spec in plans.items():
+        where = f"plans[{json.dumps(name, ensure_ascii=False)}]"
+        if not isinstance(spec, dict):
+            problems.append(f"{where}: must be a policy object, got {type(spec).__name__}")
+            continue
+        try:
+            scenario.with_policy(spec)
+        except ScenarioError as e:
+            for line in str(e).splitlines():
+                line = line.strip()
+                if line.startswith("policy"):
+                    line = where + line[len("policy"):]
+                elif line:
+                    line = f"{where}: {line}"
+                if line:
+                    problems.append(line)
+    if problems:
+        raise ValueError(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''} in the plans; "
+                         "nothing was simulated\n  " + "\n  ".join(problems))
+
+
+def _load_scenario(path):
+    """Scenario.load, with a hint when the file is a plans file instead."""
+    import cathedral
+
+    try:
+        return cathedral.Scenario.load(path)
+    except cathedral.ScenarioError:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict) and data and all(isinstance(v, dict) and "type" in v for v in data.values()):
+            raise ValueError(f"{path} looks like a plans file ({{plan name: policy}}), not a scenario file; "
+                             "the scenario comes first: cathedral compare SCENARIO PLANS") from None
+        raise
+
+
+def _check_kpis(scenario, plan, kpis) -> None:
+    """Unknown --kpis names, before the long run: the names from one mean-field path."""
+    import difflib
+
+    import cathedral
+
+    known = [str(k) for k in cathedral.simulate(scenario, plan, mode="mean_field", progress=False).kpi_values().kpi.values]
+    for k in kpis:
+        if k not in known:
+            close = difflib.get_close_matches(k, known, n=1)
+            raise ValueError(f"--kpis: unknown KPI {k!r}" + (f'; did you mean "{close[0]}"?' if close else "")
+                             + f"; KPIs are: {', '.join(known)}")
+
+
+def _check_counts(args) -> None:
+    """--replications and --threads: integers >= 1, checked before anything is printed or written."""
+    for flag in ("replications", "threads"):
+        text = getattr(args, flag, None)
+        if text is None:
+            continue
+        try:
+            value = int(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"--{flag}: must be an integer, got {text!r}") from None
+        if value < 1:
+            raise ValueError(f"--{flag}: must be >= 1, got {value}")
+        setattr(args, flag, value)
+
+
+# Plans whose planned use differs by no more than this share of the capacity count as sized to
+# the same resources.
+SAME_RESOURCES_TOLERANCE = 0.05
+_RESOURCE_LABELS = {"am_hours": "AM hours/week", "executive_days": "exec days/year", "budget": "budget/year"}
+
+
+def _format_demand(scenario, plans: dict) -> str:
+    """Each plan's planned use of each resource before fitting (docs/model.md §4, cathedral.demand),
+    averaged over the decision epochs, against the capacity, and whether the plans ask for the
+    same resources. A plan that uses none of a resource (no activity needs it) is named, not
+    counted against the others."""
+    from cathedral.demand import demand
+
+    use = {name: demand(scenario, spec)["use"].groupby(level="resource", sort=False).mean()
+           for name, spec in plans.items()}
+    cap = demand(scenario, next(iter(plans.values()))).xs(0, level="epoch")["capacity"]
+    resources = list(cap.index)
+    width = max(24, *(len(n) + 2 for n in plans))
+    lines = ["Planned use before fitting to the resources, mean over the decision epochs (share of what is available):",
+             "  " + "plan".ljust(width) + "".join(_RESOURCE_LABELS.get(r, r).rjust(22) for r in resources)]
+    for name, u in use.items():
+        lines.append("  " + name.ljust(width) + "".join(f"{u[r]:,.0f} ({u[r] / cap[r]:.0%})".rjust(22) for r in resources))
+    lines.append("  " + "available".ljust(width) + "".join(f"{cap[r]:,.0f}".rjust(22) for r in resources))
+    if len(plans) < 2:
+        return "\n".join(lines)
+    apart, unused = [], []
+    for r in resources:
+        users = {n: u[r] / cap[r] for n, u in use.items() if u[r] > 0}
+        unused += [f"{n} uses no {_RESOURCE_LABELS.get(r, r)}" for n, u in use.items() if u[r] <= 0 and users]
+        if users and max(users.values()) - min(users.values()) > SAME_RESOURCES_TOLERANCE:
+            apart.append(f"{_RESOURCE_LABELS.get(r, r)} {min(users.values()):.0%} to {max(users.values()):.0%}")
+    if not apart:
+        lines.append(f"The plans are sized to the same resources (within {SAME_RESOURCES_TOLERANCE:.0%} of each "
+                     "capacity): they differ in how they spend them, not in how much."
+                     + (f" ({'; '.join(unused)}: none of its activities needs them.)" if unused else ""))
+    else:
+        lines.append(f"Note: the plans ask for different resources ({', '.join(apart)} of the capacity); "
+                     "a plan that uses more may win because it spends more.")
+    return "\n".join(lines)
 
 
 def _finite(value):
@@ -68,14 +186,17 @@ def demo(args) -> int:
     from cathedral.plots import fan_chart, nine_grid_comparison
     from cathedral.scenario import bundled_file
 
-    scenario = cathedral.Scenario.load(args.scenario) if args.scenario else cathedral.Scenario.demo()
-    plans = _load_plans(args.plans or bundled_file("demo_plans.json"))
+    scenario = _load_scenario(args.scenario) if args.scenario else cathedral.Scenario.demo()
+    plans_path = args.plans or bundled_file("demo_plans.json")
+    plans = _load_plans(plans_path)
+    _check_plans(scenario, plans, plans_path)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"{scenario!r}")
     seed = args.seed if args.seed is not None else scenario.seed
     print(f"Comparing {len(plans)} plans, {args.replications} replications each, seed {seed} "
           f"(common random numbers: the plans share their luck)\n")
+    print(_format_demand(scenario, plans) + "\n")
     results, tables = {}, {}
     started = time.perf_counter()
     for name, spec in plans.items():
@@ -114,15 +235,19 @@ def compare_command(args) -> int:
     import cathedral
     from cathedral.plots import fan_chart
 
-    scenario = cathedral.Scenario.load(args.scenario)
+    scenario = _load_scenario(args.scenario)
     plans = _load_plans(args.plans)
+    _check_plans(scenario, plans, args.plans)
+    if args.baseline is not None and args.baseline not in plans:
+        raise ValueError(f"baseline: {args.baseline!r} is not one of the plans: {', '.join(plans)}")
+    kpis = args.kpis.split(",") if args.kpis else ["revenue", "gross_profit", "contribution", "cash_flow",
+                                                   "win_rate", "share_of_wallet"]
+    _check_kpis(scenario, next(iter(plans.values())), kpis)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     comparison = cathedral.compare(scenario, plans, baseline=args.baseline, replications=args.replications,
                                    seed=args.seed, threads=args.threads,
                                    progress=False if args.quiet else None)
-    kpis = args.kpis.split(",") if args.kpis else ["revenue", "gross_profit", "contribution", "cash_flow",
-                                                   "win_rate", "share_of_wallet"]
     table = comparison.table(kpis)
     print(f"{scenario!r}\n{args.replications} replications per plan, seed {args.seed if args.seed is not None else scenario.seed}; "
           f"baseline {comparison.baseline!r}; differences are paired (common random numbers), 95 % intervals\n")
@@ -178,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="compare three plans on the bundled demo portfolio")
     d.add_argument("--out", default="cathedral-demo", help="output folder for plots and tables (default: %(default)s)")
-    d.add_argument("--replications", type=int, default=1000)
+    d.add_argument("--replications", default=1000)
     d.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
-    d.add_argument("--threads", type=int, default=None)
+    d.add_argument("--threads", default=None)
     d.add_argument("--scenario", help="a scenario JSON instead of the demo portfolio")
     d.add_argument("--plans", help="a JSON object of named policies instead of the demo plans")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -189,9 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("plans", help="JSON object {plan name: policy}")
     c.add_argument("--baseline", help="the plan to compare against (default: the first)")
     c.add_argument("--out", default="cathedral-compare", help="output folder (default: %(default)s)")
-    c.add_argument("--replications", type=int, default=1000)
+    c.add_argument("--replications", default=1000)
     c.add_argument("--seed", type=int, default=None)
-    c.add_argument("--threads", type=int, default=None)
+    c.add_argument("--threads", default=None)
     c.add_argument("--kpis", help="comma-separated KPI names")
     c.add_argument("--quiet", action="store_true")
     e = sub.add_parser("evaluate", help="evaluate a CRM export: scorecard, tiers, state estimate, HTML report")
@@ -204,14 +329,16 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", help="write to this file (default: standard output)")
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            return demo(args)
-        if args.command == "compare":
-            return compare_command(args)
-        if args.command == "evaluate":
-            return evaluate_command(args)
-        if args.command == "schema":
-            return schema_command(args)
+        _check_counts(args)
+        with _console_warnings():
+            if args.command == "demo":
+                return demo(args)
+            if args.command == "compare":
+                return compare_command(args)
+            if args.command == "evaluate":
+                return evaluate_command(args)
+            if args.command == "schema":
+                return schema_command(args)
     except (ValueError, OSError) as e:
         print(f"cathedral: error: {e}", file=sys.stderr)
         return 2
@@ -219,6 +346,38 @@ def main(argv: list[str] | None = None) -> int:
         print("cathedral: interrupted", file=sys.stderr)
         return 130
     return 1
+
+
+class _console_warnings:
+    """Print Cathedral's warnings (a plan cut by fitting, a missing CRM file or column, an
+    evaluation date after the data) once each as `cathedral: warning: ...` lines; other
+    warnings as Python shows them."""
+
+    def __enter__(self):
+        import warnings
+
+        from cathedral.crm import CRMWarning
+        from cathedral.demand import FitWarning
+
+        self.ours = (FitWarning, CRMWarning)
+        self.context = warnings.catch_warnings(record=True)
+        self.caught = self.context.__enter__()
+        for category in self.ours:
+            warnings.simplefilter("always", category)
+        return self
+
+    def __exit__(self, *exc):
+        import warnings
+
+        self.context.__exit__(*exc)
+        seen = set()
+        for w in self.caught:
+            if not issubclass(w.category, self.ours):
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+            elif str(w.message) not in seen:
+                seen.add(str(w.message))
+                print(f"cathedral: warning: {w.message}", file=sys.stderr)
+        return False
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Paired comparison of plans with common random numbers."""
 from __future__ import annotations
 
+import warnings
 from statistics import NormalDist
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
+from .demand import FitWarning, check_fit
 from .simulation import simulate
 
 # KPIs where less is better; "beats the baseline" means lower for these.
@@ -30,7 +32,7 @@ class Comparison:
     """Plans run with common random numbers, compared with the baseline replication by replication."""
 
     def __init__(self, results: dict, baseline: str, confidence: float):
-        self.results = results
+        self.results = results  # {name: Results}; each Results has its .scenario
         self.baseline = baseline
         self.confidence = confidence
         for name, res in results.items():  # tables, plots and exports name each plan
@@ -160,20 +162,85 @@ class Comparison:
         return f"<Comparison of {', '.join(self.plans)} (baseline {self.baseline!r})>"
 
 
-def compare(scenario, plans: Mapping, *, baseline: str | None = None, replications: int = 1000,
+def compare(scenario, plans: Mapping | None = None, *, baseline: str | None = None, replications: int = 1000,
             seed: int | None = None, mode: str = "monte_carlo", threads: int | None = None,
             confidence: float = 0.95, progress=None) -> Comparison:
     """Run every plan with the same seed (common random numbers) and compare each with the
-    baseline (default: the first plan) through paired differences per replication."""
-    if not isinstance(plans, Mapping) or not plans:
-        raise ValueError("plans: must be a non-empty dict {name: policy}")
-    names = list(plans)
+    baseline (default: the first plan) through paired differences per replication.
+
+    Two forms:
+
+    - `compare(scenario, {name: policy})`: plans within one scenario;
+    - `compare({name: (scenario, policy)})`: across scenarios, e.g. one more account manager
+      or calm against a downturn (`policy` None takes that scenario's own). The seed defaults
+      to the baseline's scenario's; every scenario must have the same horizon, so that the
+      KPIs (3-year totals and rates) mean the same thing.
+
+    Common random numbers pair the replications: replication i of every plan starts from the
+    same random streams of each account (docs/model.md §10), so the paired difference carries
+    only the plans' effect, not their luck.
+    """
+    from .scenario import Scenario
+
+    if plans is None and isinstance(scenario, Mapping):
+        cases = _cases(scenario)
+    else:
+        if not isinstance(scenario, Scenario):
+            raise TypeError("compare: pass a Scenario and {name: policy}, or {name: (scenario, policy)}; "
+                            f"got {type(scenario).__name__}")
+        if not isinstance(plans, Mapping) or not plans:
+            raise ValueError("plans: must be a non-empty dict {name: policy}")
+        cases = {name: (scenario, policy) for name, policy in plans.items()}
+    names = list(cases)
     baseline = names[0] if baseline is None else baseline
-    if baseline not in plans:
+    if baseline not in cases:
         raise ValueError(f"baseline: {baseline!r} is not one of the plans: {', '.join(map(str, names))}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1), got {confidence}")
-    seed = scenario.seed if seed is None else seed
-    results = {name: simulate(scenario, plans[name], replications=replications, seed=seed, mode=mode,
-                              threads=threads, progress=progress) for name in names}
+    _validate(cases)
+    seed = cases[baseline][0].seed if seed is None else seed
+    results = {}
+    for name, (sc, policy) in cases.items():
+        with warnings.catch_warnings():  # the fit warning is given below, naming the plan
+            warnings.simplefilter("ignore", FitWarning)
+            results[name] = simulate(sc, policy, replications=replications, seed=seed, mode=mode,
+                                     threads=threads, progress=progress)
+        check_fit(results[name], label=f"plan {name!r}", stacklevel=2)
     return Comparison(results, baseline, confidence)
+
+
+def _validate(cases: dict) -> None:
+    """Every plan with a JSON form checked against its scenario before anything runs; the error
+    names the plan: `plan 'focused': policy.templates.S.vists: unknown key; ...`."""
+    from . import _core
+    from .policies import Policy, PythonPolicy, SchedulePolicy, _LayerMix
+
+    for name, (sc, policy) in cases.items():
+        if policy is None or isinstance(policy, (PythonPolicy, _LayerMix)):
+            continue
+        if isinstance(policy, SchedulePolicy) and not policy._json_only():
+            continue
+        spec = policy.to_dict() if isinstance(policy, Policy) else policy
+        try:
+            sc.with_policy(spec)
+        except _core.ScenarioError as e:
+            raise _core.ScenarioError(f"plan {name!r}: {e}") from None
+
+
+def _cases(cases: Mapping) -> dict:
+    """{name: (scenario, policy)} checked: pairs of a Scenario and a policy, one horizon."""
+    from .scenario import Scenario
+
+    if not cases:
+        raise ValueError("compare: {name: (scenario, policy)} must not be empty")
+    out = {}
+    for name, case in cases.items():
+        if not (isinstance(case, tuple) and len(case) == 2 and isinstance(case[0], Scenario)):
+            raise TypeError(f"compare: {name!r} must be a (scenario, policy) pair, got {type(case).__name__}; "
+                            "for plans within one scenario call compare(scenario, {name: policy})")
+        out[name] = case
+    horizons = {name: sc.horizon_weeks for name, (sc, _) in out.items()}
+    if len(set(horizons.values())) > 1:
+        listed = ", ".join(f"{n!r} {h}" for n, h in horizons.items())
+        raise ValueError(f"compare: the scenarios must have the same horizon_weeks to compare their KPIs; got {listed}")
+    return out

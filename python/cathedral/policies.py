@@ -68,14 +68,23 @@ def static(default: Mapping | None = None, accounts: Mapping | None = None,
     return Policy(spec)
 
 
-def tiered(templates: Mapping[str, Mapping]) -> Policy:
+def tiered(templates: Mapping[str, Mapping], accounts: Mapping | None = None) -> Policy:
     """An allocation template per tier (S, A, B, C required; cash_flow optional).
 
     Accounts are re-tiered at every decision epoch (docs/model.md §6), so effort
     follows an account whose wallet or fit moves it to another tier.
     Without a cash_flow template, cash-flow customers get their letter tier's.
+
+    `accounts` ({account id: entry}) overrides, field by field, the template an account
+    gets at each epoch: `tiered(t, accounts={"acc-007": {"jic": True}})` runs a centre
+    at acc-007 whatever its tier, its other fields following its tier's template. An
+    entry may set `contact_focus` as in a static policy.
     """
-    return Policy({"type": "tiered", "templates": _mapping(templates, "templates")})
+    spec: dict[str, Any] = {"type": "tiered", "templates": _mapping(templates, "templates")}
+    accounts = _mapping(accounts, "accounts")
+    if accounts:
+        spec["accounts"] = accounts
+    return Policy(spec)
 
 
 class Observation:

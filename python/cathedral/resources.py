@@ -127,7 +127,7 @@ def policy_allocation(scenario, policy=None) -> np.ndarray:
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_dict(scenario)
-    unbounded = scenario.with_shocks([], replace=True).with_settings(horizon_weeks=1).with_resources(
+    unbounded = scenario.with_shocks([], replace=True).with_settings(horizon_weeks=1, decision_interval_weeks=1).with_resources(
         account_managers=1e300, executive_days_per_year=1e300, budget_per_year=1e300)
     res = simulate(unbounded, policy, mode="mean_field", progress=False)
     return res._raw["allocation_mean"][0].copy()

@@ -73,6 +73,15 @@ class Scenario:
 
         return dict(zip(self._core.account_ids, tiers.labels(scenario=self)))
 
+    def demand(self, policy=None):
+        """Each resource's planned use against its capacity, per decision epoch, before fitting
+        (docs/model.md §4): a DataFrame indexed by (epoch, resource) with week, capacity,
+        commitments, plan, use and ratio = use / capacity. `policy` None: the scenario's own.
+        See cathedral.demand.demand."""
+        from .demand import demand
+
+        return demand(self, policy)
+
     def tier_thresholds(self) -> dict:
         """The §6 thresholds at week 0 (see cathedral.tiers.thresholds)."""
         from . import tiers
@@ -240,7 +249,7 @@ def _hint(name: str, candidates) -> str:
 
 
 def _drop_accounts(policy: dict, keep: set) -> None:
-    if policy.get("type") == "static" and "accounts" in policy:
+    if policy.get("type") in ("static", "tiered") and "accounts" in policy:
         policy["accounts"] = {k: v for k, v in policy["accounts"].items() if k in keep}
     for phase in policy.get("phases", []):
         _drop_accounts(phase["policy"], keep)

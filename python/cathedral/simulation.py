@@ -7,6 +7,7 @@ import time
 from typing import Callable, Iterable
 
 from . import _core
+from .demand import check_fit, check_settings
 from .policies import as_tree
 from .results import Results
 from .scenario import Scenario
@@ -88,12 +89,14 @@ def _check_memory(scenario, policy, replications: int, keep: list[str]) -> None:
 
 
 class _Progress:
-    """A tqdm bar that appears only once a run has taken about two seconds."""
+    """A tqdm bar that appears only once a run has taken about two seconds. It counts
+    replications ("rep"), from the engine's fraction done."""
 
-    def __init__(self, total_label: str, delay: float = 2.0):
+    def __init__(self, total_label: str, replications: int, delay: float = 2.0):
         self.start = time.monotonic()
         self.delay = delay
         self.label = total_label
+        self.total = max(int(replications), 1)
         self.bar = None
 
     def __call__(self, fraction: float) -> None:
@@ -105,8 +108,9 @@ class _Progress:
             except ImportError:  # no progress bar without tqdm
                 self.start = float("inf")
                 return
-            self.bar = tqdm(total=1000, desc=self.label, leave=False)
-        self.bar.n = int(fraction * 1000)
+            self.bar = tqdm(total=self.total, desc=self.label, unit="rep", unit_scale=self.total >= 10_000,
+                            leave=False)
+        self.bar.n = min(self.total, int(round(fraction * self.total)))
         self.bar.refresh()
 
     def close(self) -> None:
@@ -145,21 +149,25 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     seed = _count(seed, "seed", 0, 2**64 - 1)
     threads = 0 if threads is None else _count(threads, "threads", 1, 65536)
     keep_names = _keep_list(keep)
+    check_settings(scenario)  # ScenarioWarning: no account managers, or a horizon under one interval
     _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names)
 
     monitor = None
+    runs = replications if mode == "monte_carlo" else 1
     if progress is None:
-        monitor = _Progress(f"simulate {scenario.name}")
+        monitor = _Progress(f"simulate {scenario.name}", runs)
     elif callable(progress):
         monitor = progress
     elif progress is not False and progress is not True:
         raise ValueError(f"progress: must be None, True, False or a callable, got {progress!r}")
     elif progress is True:
-        monitor = _Progress(f"simulate {scenario.name}", delay=0.0)
+        monitor = _Progress(f"simulate {scenario.name}", runs, delay=0.0)
     try:
         raw = _core.simulate(scenario._core, as_tree(policy, scenario), replications, seed, mode, threads,
                              keep_names, bool(strict), monitor)
     finally:
         if isinstance(monitor, _Progress):
             monitor.close()
-    return Results(raw, scenario, policy)
+    results = Results(raw, scenario, policy)
+    check_fit(results)  # FitWarning when fitting cut the plan below 0.9 (cathedral.demand)
+    return results

@@ -1034,7 +1034,7 @@ TEST(ScenarioPolicy, Tiered) {
                        "D": {}}, "default": {}})");
   ps = policy_problems_of(pj, s);
   EXPECT_PROBLEM(ps, "policy.templates.D: unknown key; did you mean \"S\"?");
-  EXPECT_PROBLEM(ps, "policy.default: unknown key; valid keys are: type, templates");
+  EXPECT_PROBLEM(ps, "policy.default: unknown key; valid keys are: type, templates, accounts");
   EXPECT_EQ(ps.size(), 2u);
 }
 

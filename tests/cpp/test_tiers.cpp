@@ -301,6 +301,32 @@ TEST(TieredPolicy, PicksTemplateFromTheObservation) {
     for (int a = 0; a < 5; ++a) EXPECT_EQ(row_of(out2, 5, r, a)[2], tiers[r][a] + 1.0);
 }
 
+// An account's own entry overrides the template of whatever tier it has, field by field;
+// the fields it leaves out follow the tier; other accounts are untouched.
+TEST(TieredPolicy, AccountEntryOverridesItsTiersTemplate) {
+  json j = tiered_policy_scenario(true);
+  j["policy"]["accounts"] = json::parse(R"({"b": {"visits": 7, "social_hours": 2}})");
+  fixtures::Built b = fixtures::build(j);
+  Observation obs;
+  obs.resize(2, 5);
+  const std::int8_t tiers[2][5] = {{0, 1, 2, 3, 3}, {3, 2, 1, 0, 0}};
+  for (int r = 0; r < 2; ++r)
+    for (int a = 0; a < 5; ++a) obs.tier[obs.at(r, a)] = tiers[r][a];
+  obs.cash_flow[obs.at(1, 1)] = 1;  // b is a cash-flow customer in replication 1
+  const auto out = decide_rows(*b.policy, obs);
+  constexpr int kSocial = static_cast<int>(AllocField::social_hours);
+  constexpr int kVisits = static_cast<int>(AllocField::visits);
+  for (int r = 0; r < 2; ++r)
+    for (int a = 0; a < 5; ++a) {
+      const auto row = row_of(out, 5, r, a);
+      EXPECT_EQ(row[kVisits], a == 1 ? 7.0 : tiers[r][a] + 1.0) << r << "," << a;
+      EXPECT_EQ(row[kSocial], a == 1 ? 2.0 : 0.0) << r << "," << a;
+    }
+  json bad = tiered_policy_scenario(true);
+  bad["policy"]["accounts"] = json::parse(R"({"zz": {"visits": 1}})");
+  EXPECT_THROW(fixtures::build(bad), ScenarioError);
+}
+
 // Re-tiering at every epoch in a run: an account whose fit falls below
 // cashflow_fit gets the cash_flow template from the next epoch on.
 TEST(TieredPolicy, RetiersAtEveryEpochInARun) {

@@ -200,11 +200,11 @@ def test_bad_plans_and_replications(tmp_path, capsys):
     plans = tmp_path / "plans.json"
     plans.write_text(json.dumps({"x": {"type": "static", "default": {"visits": -1}}}))
     _assert_clean_error(main_in_process(capsys, "demo", "--out", tmp_path / "o", "--quiet", "--plans", plans),
-                        "policy.default.visits: must be >= 0, got -1")
+                        'plans["x"].default.visits: must be >= 0, got -1')
     _assert_clean_error(main_in_process(capsys, "demo", "--out", tmp_path / "o", "--quiet", "--plans",
                                         tmp_path / "none.json"), "none.json")
     _assert_clean_error(main_in_process(capsys, "demo", "--out", tmp_path / "o", "--quiet", "--replications", 0),
-                        "replications: must be >= 1, got 0")
+                        "--replications: must be >= 1, got 0")
 
 
 def test_scenario_path_that_is_a_directory(tmp_path, capsys):

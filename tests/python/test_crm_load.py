@@ -107,8 +107,8 @@ def _single(data):
 
 
 @pytest.mark.parametrize("file,head,line,column,problem", [
-    ("accounts.csv", "account_id,name,wallet,wallet_growth,staff,fit_target,capability_match,competitor_strength,tier,strategy_reviewed_on",
-     1, "fit", "required column missing"),
+    ("contacts.csv", "account_id,contact_id,name,role,influence,intimacy,support,target_cell",
+     1, "stance", "required column missing"),
 ])
 def test_missing_column(tmp_path, file, head, line, column, problem):
     from cathedral import crm
@@ -118,9 +118,21 @@ def test_missing_column(tmp_path, file, head, line, column, problem):
     folder = write_export(tmp_path / "crm", tables, {file: head})
     with pytest.raises(crm.CRMError, match=rf"^{file}, line {line}, column {column}: {problem}"):
         crm.load(folder, strict=True)
-    data = crm.load(folder)
+    with pytest.warns(crm.CRMWarning, match=rf"^{file}, line {line}, column {column}: {problem}"):
+        data = crm.load(folder)
     row = data.quality.iloc[0]
     assert (row["file"], row["line"], row["column"], row["problem"]) == (file, line, column, problem)
+
+
+def test_missing_column_of_the_accounts_is_an_error(tmp_path):
+    """Without the accounts nothing else can be read: an error also when not strict."""
+    from cathedral import crm
+
+    head = "account_id,name,wallet,wallet_growth,staff,fit_target,capability_match,competitor_strength,tier,strategy_reviewed_on"
+    folder = write_export(tmp_path / "crm", dict(base_tables(), **{"accounts.csv": []}), {"accounts.csv": head})
+    for strict in (True, False):
+        with pytest.raises(crm.CRMError, match=r"^accounts\.csv, line 1, column fit: required column missing"):
+            crm.load(folder, strict=strict)
 
 
 CASES = [
@@ -201,7 +213,8 @@ def test_missing_file_and_folder(tmp_path):
 
     folder = write_export(tmp_path / "crm")
     (folder / "complaints.csv").unlink()
-    data = crm.load(folder)
+    with pytest.warns(crm.CRMWarning, match="complaints.csv: file not found"):
+        data = crm.load(folder)
     assert data.complaints.empty
     assert "file not found" in data.quality["problem"].iat[0]
     with pytest.raises(crm.CRMError, match="complaints.csv"):

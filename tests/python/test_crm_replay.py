@@ -166,8 +166,10 @@ def test_to_scenario_and_the_as_is_plan(tmp_path):
     assert a1["agreement_weeks_left"] == 104 - (2026 - 2025) * 0 - 75  # signed 75 weeks before
     assert [c["intimacy"] for c in a1["contacts"]] == [0.8, 0.7]  # ratings
     assert a2["contacts"][1]["role"] == "other"
-    assert a2["pipeline"] == [{"size": 40.0, "decision_week": 6}]  # 2026-08-15 is 46 days on
-    assert a1["pipeline"] == []
+    assert "pipeline" not in a1 and "pipeline" not in a2  # by default the engine synthesises it (§3.6)
+    listed = data.to_scenario(pipeline="crm")[0].to_dict()["accounts"]
+    assert listed[1]["pipeline"] == [{"size": 40.0, "decision_week": 6}]  # 2026-08-15 is 46 days on
+    assert listed[0]["pipeline"] == []
     assert d["resources"]["account_managers"] == 1.5 and d["resources"]["am_hours_per_week"] == 30
     e1, e2 = plan.spec["accounts"]["a1"], plan.spec["accounts"]["a2"]
     assert e1["visits"] == pytest.approx(65 / 13) and e2["visits"] == pytest.approx(13 / 13)

@@ -242,15 +242,22 @@ def test_demo_portfolio_properties():
     assert portfolio["policy"] == plans["cathedral"]
     assert set(plans) == {"even spread", "key relationships only", "cathedral"}
 
-    avail = portfolio["resources"]["account_managers"] * portfolio["resources"]["am_hours_per_week"]
-    use = {name: demo.planned_use_of(portfolio, plan).total()["am_hours"] for name, plan in plans.items()}
-    assert 1.1 * avail <= use["cathedral"] <= 1.3 * avail
-    assert use["even spread"] == pytest.approx(use["cathedral"], rel=0.05)
+    # a fair demo: the cathedral plan fits the resources at every epoch, tightly (its peak use of
+    # each resource is at least 95 % of it), and the other plans use on average what it uses
+    scenario = cathedral.Scenario.from_dict(portfolio)
+    demand = {name: scenario.demand(plan) for name, plan in plans.items()}
+    peak = demand["cathedral"]["ratio"].groupby(level="resource").max()
+    assert ((peak <= 1.0) & (peak >= 0.95)).all(), peak
+    mean = {name: d["use"].groupby(level="resource").mean() for name, d in demand.items()}
+    for name in ("even spread", "key relationships only"):
+        assert mean[name]["am_hours"] == pytest.approx(mean["cathedral"]["am_hours"], rel=0.01)
+        assert mean[name]["budget"] == pytest.approx(mean["cathedral"]["budget"], rel=0.01)
+    assert mean["even spread"]["executive_days"] == pytest.approx(mean["cathedral"]["executive_days"], rel=0.01)
 
     even = plans["even spread"]
     assert even["type"] == "static" and set(even) == {"type", "default"}
     e = even["default"]
-    assert e["benchmarking"] == 1 and e["exec_visits"] == 1
+    assert e["benchmarking"] == e["exec_visits"] > 0
     assert e["pursue_agreement"] is True and e["jic"] is False
 
     key = plans["key relationships only"]["templates"]

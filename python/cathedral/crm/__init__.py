@@ -8,9 +8,9 @@
 """
 from . import synthetic
 from .estimate import Replay, as_is_allocation, as_is_plan, replay, to_scenario
-from .load import CRM, CRMError, load
+from .load import CRM, CRMError, CRMWarning, load
 from .report import evaluate, write_report
 from .scorecard import DEFAULT_THRESHOLDS, Scorecard, kpis, scorecard, tiers
 
-__all__ = ["synthetic", "load", "CRM", "CRMError", "scorecard", "Scorecard", "DEFAULT_THRESHOLDS", "tiers", "kpis",
+__all__ = ["synthetic", "load", "CRM", "CRMError", "CRMWarning", "scorecard", "Scorecard", "DEFAULT_THRESHOLDS", "tiers", "kpis",
            "replay", "Replay", "to_scenario", "as_is_allocation", "as_is_plan", "evaluate", "write_report"]

@@ -327,7 +327,7 @@ def as_is_plan(crm, as_of=None, allocation: pd.DataFrame | None = None, **kwargs
 
 def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, params: dict | None = None,
                 replay_weeks: int = 104, plan_weeks: int = 13, am_hours_per_week: float | None = None,
-                headroom: float = 1.2, replay_result: Replay | None = None):
+                headroom: float = 1.2, replay_result: Replay | None = None, pipeline: str = "model"):
     """(scenario, as-is plan): a Scenario whose initial state is the CRM's today, and the
     static plan of each account's recent average effort.
 
@@ -335,8 +335,15 @@ def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, par
       satisfaction and org from the replay; key contacts with their ratings where present,
       else the replayed intimacy/support; roles outside the model's list become `other`;
       agreement_weeks_left and jic from the recorded agreements and centres in force.
-    - pipeline: the open deals, decided in the week of their decision_on (0 when overdue;
-      without a date, sales_cycle_weeks after opened_on, or half a cycle from now).
+    - pipeline: `"model"` (the default) leaves the initial pipeline to the engine, which
+      synthesises it from today's state with the model's own deal flow (docs/model.md §3.6), so
+      that the first sales cycle continues as the later ones; `"crm"` lists the CRM's open deals
+      instead, decided in the week of their decision_on (0 when overdue; without a date,
+      sales_cycle_weeks after opened_on, or half a cycle from now). The model's flow (seen
+      projects and the small deals broad visits dig up) is richer than the deals a CRM records,
+      so a listed CRM pipeline makes revenue dip in the first sales cycle until the model's own
+      arrivals are decided (about a third in weeks 8–16 on the bundled export): a hole in the
+      pipeline, not a forecast.
     - resources: account_managers = the account managers' FTE; am_hours_per_week (None: the
       model's default);
       executive_days_per_year and budget_per_year = `headroom` (1.2) × the larger of what the
@@ -345,6 +352,8 @@ def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, par
     """
     from ..resources import planned_use
 
+    if pipeline not in ("model", "crm"):
+        raise ValueError(f'pipeline: must be "model" (synthesised by the engine) or "crm" (the open deals), got {pipeline!r}')
     as_of = crm.as_of(as_of)
     rep = replay_result if replay_result is not None else replay(crm, as_of, weeks=replay_weeks, params=params)
     alloc = as_is_allocation(crm, as_of, weeks=plan_weeks, replay_result=rep, agreement_window_weeks=replay_weeks)
@@ -372,7 +381,7 @@ def to_scenario(crm, as_of=None, *, horizon_weeks: int = 156, seed: int = 1, par
                                                            & (crm.contacts["contact_id"] == c.contact_id),
                                                            "stance"].iat[0])}
                          for c in cs.itertuples(index=False)]
-        if len(crm.deals):
+        if pipeline == "crm" and len(crm.deals):
             pipe = []
             for d in deals[deals["account_id"] == row.account_id].itertuples(index=False):
                 if pd.notna(d.decision_on):

@@ -7,7 +7,10 @@ first problem raises CRMError.
 """
 from __future__ import annotations
 
+import csv
+import difflib
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +35,9 @@ SCHEMA = {
     "complaints.csv": (["account_id", "opened_on", "closed_on"], {"closed_on"}),
 }
 FILES = tuple(SCHEMA)
+# Without the accounts nothing else can be read (every other table refers to them): a missing
+# accounts.csv, or a required column missing from it, is an error also when not strict.
+ESSENTIAL = ("accounts.csv",)
 ACTIVITY_TYPES = ("social", "value", "visit", "service", "benchmarking", "exec_visit", "agreement_signed",
                   "jic_opened", "jic_closed", "survey")
 PERSON_ROLES = ("account_manager", "executive", "specialist")
@@ -69,33 +75,103 @@ class CRMError(ValueError):
     """A problem in a CRM export (strict mode), naming the file, line and column."""
 
 
+class CRMWarning(UserWarning):
+    """A problem in a CRM export that drops a whole file or column (a missing file, a missing
+    required column): warned on the console as well as listed in CRM.quality."""
+
+
 class _Checker:
     def __init__(self, strict: bool):
         self.strict = strict
         self.rows: list[dict] = []
 
-    def problem(self, file, line, column, problem, action):
+    @staticmethod
+    def where(file, line, column) -> str:
+        where = f"{file}, line {line}" if line is not None else file
+        return f"{where}, column {column}" if column else where
+
+    def problem(self, file, line, column, problem, action, warn: bool = False):
         if self.strict:
-            where = f"{file}, line {line}" if line is not None else file
-            raise CRMError(f"{where}, column {column}: {problem}" if column else f"{where}: {problem}")
+            raise CRMError(f"{self.where(file, line, column)}: {problem}")
+        if warn:  # a whole file or column lost: say so on the console, not only in the table
+            warnings.warn(CRMWarning(f"{self.where(file, line, column)}: {problem}; {action}"), stacklevel=5)
         self.rows.append({"file": file, "line": line, "column": column, "problem": problem, "action": action})
+
+    def notice(self, file, line, column, problem, action):
+        """A finding that is no error even in strict mode (an empty value with a model default)."""
+        self.rows.append({"file": file, "line": line, "column": column, "problem": problem, "action": action})
+
+
+def _records(path: Path, name: str):
+    """The file's records with the line each starts on (the header is the first record):
+    blank lines are skipped and a quoted field may span lines, so the line numbers are those an
+    editor shows. A CSV the parser cannot read raises CRMError with the file and line."""
+    records, lines = [], []
+    start = 1
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, skipinitialspace=True, strict=True)
+            while True:
+                start = reader.line_num + 1
+                try:
+                    rec = next(reader)
+                except StopIteration:
+                    break
+                if not rec or (len(rec) == 1 and not rec[0].strip()):
+                    continue  # a blank line
+                records.append(rec)
+                lines.append(start)
+    except csv.Error as e:
+        hint = " (a quoted field that is not closed?)" if "end of data" in str(e) else ""
+        raise CRMError(f"{name}, line {start}: cannot read the CSV: {e}{hint}") from None
+    except UnicodeDecodeError as e:
+        data = path.read_bytes()
+        line = data[:e.start].count(b"\n") + 1
+        raise CRMError(f"{name}, line {line}: not UTF-8 text (byte {data[e.start]:#04x}); "
+                       "save the export as UTF-8") from None
+    return records, lines
 
 
 def _read(folder: Path, name: str, check: _Checker) -> pd.DataFrame | None:
     path = folder / name
     required, _ = SCHEMA[name]
     if not path.is_file():
-        check.problem(name, None, "", f"file not found in {folder}", "file skipped (empty table)")
+        if name in ESSENTIAL:
+            raise CRMError(f"{name}: file not found in {folder}; a CRM export needs at least {name} "
+                           f"(the files are {', '.join(FILES)})")
+        check.problem(name, None, "", f"file not found in {folder}", "file skipped (empty table)", warn=True)
         return None
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in required if c not in frame.columns]
+    records, lines = _records(path, name)
+    if not records:
+        if name in ESSENTIAL:
+            raise CRMError(f"{name}: the file is empty; it needs a header row ({', '.join(required)})")
+        check.problem(name, None, "", "the file is empty (no header row)", "file skipped (empty table)", warn=True)
+        return None
+    header, header_line = [str(c).strip() for c in records[0]], lines[0]
+    missing = [c for c in required if c not in header]
+    extra = [c for c in header if c not in required]
     for col in missing:
-        check.problem(name, 1, col, "required column missing", "file skipped (empty table)")
+        close = difflib.get_close_matches(col, extra, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r} (a column of the file)?" if close else ""
+        problem = f"required column missing{hint}"
+        if name in ESSENTIAL:
+            raise CRMError(f"{check.where(name, header_line, col)}: {problem}; the file's columns are "
+                           f"{', '.join(header)}")
+        check.problem(name, header_line, col, problem, "file skipped (empty table)", warn=True)
     if missing:
         return None
-    frame = frame[required].apply(lambda s: s.str.strip())
-    frame.insert(0, "_line", np.arange(2, len(frame) + 2))
+    width = len(header)
+    rows, row_lines = [], []
+    for rec, line in zip(records[1:], lines[1:]):
+        if len(rec) > width and any(f.strip() for f in rec[width:]):
+            check.problem(name, line, "", f"{len(rec)} fields, the header has {width}", "row dropped")
+            continue
+        rows.append([f.strip() for f in rec[:width]] + [""] * (width - len(rec)))
+        row_lines.append(line)
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = frame[required].astype(object)
+    frame.insert(0, "_line", np.asarray(row_lines, dtype=np.int64))
     return frame
 
 
@@ -110,12 +186,12 @@ class _Rows:
         self.name, self.frame, self.check = name, frame, check
         self.keep = np.ones(len(frame), dtype=bool)
 
-    def _report(self, mask, column, problem_of, action):
+    def _report(self, mask, column, problem_of, action, notice=False):
         lines = self.frame["_line"].to_numpy()
         values = self.frame[column].to_numpy() if column in self.frame else None
+        report = self.check.notice if notice else self.check.problem
         for i in np.flatnonzero(mask & self.keep):
-            self.check.problem(self.name, int(lines[i]), column, problem_of(values[i] if values is not None else None),
-                               action)
+            report(self.name, int(lines[i]), column, problem_of(values[i] if values is not None else None), action)
 
     def required_text(self, column):
         mask = (self.frame[column] == "").to_numpy()
@@ -224,13 +300,34 @@ class CRM:
         return pd.Timestamp(max(dates))
 
     def as_of(self, as_of=None) -> pd.Timestamp:
-        """`as_of` as a Timestamp (a date string or date), or the latest activity's date."""
+        """`as_of` as a Timestamp (an ISO date string YYYY-MM-DD, a date or a Timestamp), or the
+        latest activity's date. A date after the latest record warns (CRMWarning): the weeks
+        after it would read as weeks without any recorded effort."""
         if as_of is None:
             return self.latest_activity()
+        if isinstance(as_of, str):
+            import re
+
+            if not re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", as_of):
+                raise ValueError(f"as_of: not a date: {as_of!r} (expected YYYY-MM-DD)")
+        elif not isinstance(as_of, (pd.Timestamp, np.datetime64)) and not hasattr(as_of, "isoformat"):
+            raise ValueError(f"as_of: not a date: {as_of!r} (expected YYYY-MM-DD)")
         try:
-            return pd.Timestamp(as_of).normalize()
+            date = pd.Timestamp(as_of).normalize()
         except (TypeError, ValueError):
             raise ValueError(f"as_of: not a date: {as_of!r} (expected YYYY-MM-DD)") from None
+        if pd.isna(date):
+            raise ValueError(f"as_of: not a date: {as_of!r} (expected YYYY-MM-DD)")
+        try:
+            latest = self.latest_activity()
+        except ValueError:
+            latest = None
+        if latest is not None and date > latest:
+            warnings.warn(CRMWarning(
+                f"as_of {date.date()} is after the latest record of the export ({latest.date()}): the "
+                f"{(date - latest).days} days after it hold no recorded effort and read as weeks without any"),
+                stacklevel=2)
+        return date
 
     def account_managers(self) -> pd.DataFrame:
         return self.people[self.people["role"] == "account_manager"]
@@ -315,7 +412,7 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     for col in ACCOUNT_NUMBERS:
         f = r.frame
         empty = (f[col] == "").to_numpy()
-        r._report(empty, col, lambda v: "empty value", "repaired: the model's default is used")
+        r._report(empty, col, lambda v: "empty value", "repaired: the model's default is used", notice=True)
         r.number(col, required=False, repair_note="the model's default is used")
     r.choice("tier", TIERS, required=False)
     r.date("strategy_reviewed_on", required=False)
@@ -334,7 +431,8 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     for col in ("intimacy", "support"):
         r.number(col, required=False, repair_note="left empty (no rating)")
     f = r.frame
-    r._report((f["stance"] == "").to_numpy(), "stance", lambda v: "empty value", "repaired: stance 0 is used")
+    r._report((f["stance"] == "").to_numpy(), "stance", lambda v: "empty value", "repaired: stance 0 is used",
+              notice=True)
     r.number("stance", required=False, repair_note="stance 0 is used")
     cells = list(GRID_CELLS)
     r.choice("target_cell", cells, required=False)
