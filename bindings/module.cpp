@@ -9,6 +9,7 @@ void bind_conformance(pybind11::module_& m);
 void bind_tiers(pybind11::module_& m);
 void bind_resources(pybind11::module_& m);
 void bind_activities(pybind11::module_& m);
+void bind_experiments(pybind11::module_& m);
 }  // namespace cathedral::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
   cathedral::bindings::bind_tiers(m);
   cathedral::bindings::bind_resources(m);
   cathedral::bindings::bind_activities(m);
+  cathedral::bindings::bind_experiments(m);
 }
