@@ -146,7 +146,7 @@ void bind_experiments(py::module_& m) {
         const auto v = to_vector<double>(values);
         std::vector<PolicySpec> plans;
         for (std::size_t i = 0; i < plan_specs.size(); ++i) {
-          const std::string where = "plans[" + json(plan_names.at(i)).dump() + "]";
+          const std::string where = "plans[" + nlohmann::json(plan_names.at(i)).dump() + "]";
           if (plan_specs[i].is_none()) {
             if (!s.policy)
               throw std::invalid_argument(where + ": the scenario has no `policy`; name a plan");

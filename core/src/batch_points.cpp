@@ -197,7 +197,10 @@ void apply(Scenario& s, const std::vector<Edit>& edits, std::span<const double> 
         }
         const std::string element = e.target == Edit::Target::accounts ? prefix + "[" + std::to_string(i) + "]" : prefix;
         const std::size_t before = r.problems.size();
-        f.read(owners[i], json(x), schema::key_path(element, f.name), r);
+        const std::string field_path = schema::key_path(element, f.name);
+        f.read(owners[i], json(x), field_path, r);
+        if (r.problems.size() == before && f.check)
+          if (std::string rule = f.check(owners[i], r); !rule.empty()) r.add(field_path, rule);
         if (r.problems.size() > before && e.how != Edit::How::set)
           r.problems.back() += " (" + e.path + (e.how == Edit::How::scale ? " scaled by " : " shifted by ") +
                                format_number(v) + ")";
@@ -209,8 +212,14 @@ void apply(Scenario& s, const std::vector<Edit>& edits, std::span<const double> 
 
 Scenario point_scenario(const Scenario& base, const std::vector<Edit>& edits, std::span<const double> values) {
   Scenario s = base;
-  apply(s, edits, values);
-  validate(s);  // the rules across fields (e.g. the deal flow of §9's parameters)
+  apply(s, edits, values);  // each field's domain and own rules
+  // The rules across the scenario's fields (e.g. the deal flow of §9's parameters) read the
+  // Scenario; the rest of the file is the valid base scenario's, so nothing else can fail.
+  schema::Reader r;
+  r.scenario = &s;
+  const json no_object = json::object();
+  for (const auto& rule : schema::scenario_table().rules()) rule.check(s, no_object, "", r);
+  if (!r.problems.empty()) throw ScenarioError(std::move(r.problems));
   return s;
 }
 

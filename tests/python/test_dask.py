@@ -11,6 +11,7 @@ from cathedral import experiments as ex
 from cathedral import policies
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning")
 
 PLAN = policies.static(default={"social_hours": 2.0, "value_hours": 3.0, "visits": 2.0, "service_hours": 1.0})
 

@@ -82,6 +82,9 @@ def test_distribution_outside_the_domain_is_refused(demo):
     design = ex.lhs([ex.Uncertainty("accounts.wallet", ex.uniform(-0.5, 1.5), how="scale")], 4)
     with pytest.raises(ValueError, match=r"factor must be > 0"):
         ex.run(demo, design, mode="mean_field", progress=False)
+    # a rule across fields (the deal flow of the §9 parameters), checked for every point first
+    with pytest.raises(cathedral.ScenarioError, match=r"point 1: params.deal_fraction: .* deals per account and week"):
+        ex.run(demo, ex.full_factorial({"params.deal_fraction": [0.08, 1e-7]}), mode="mean_field", progress=False)
     # a value outside its domain in a given design names the input and the point
     with pytest.raises(ValueError, match=r"point 1: must be in \[0, 1\], got 1.5"):
         ex.run(demo, ex.full_factorial({"params.coverage_gain": [0.5, 1.5]}), mode="mean_field", progress=False)

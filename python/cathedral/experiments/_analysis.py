@@ -44,7 +44,10 @@ def _design_and_y(results_or_design, y, outcome, plan, kind: str):
 
 def _saltelli(fA, fB, fAB):
     """First-order (Saltelli 2010) and total (Jansen 1999) indices; fA, fB: (..., n); fAB: (..., d, n)."""
-    V = np.var(np.concatenate([fA, fB], axis=-1), axis=-1)
+    both = np.concatenate([fA, fB], axis=-1)
+    centre = both.mean(axis=-1, keepdims=True)  # centred outputs: the same indices, a smaller variance
+    fA, fB, fAB = fA - centre, fB - centre, fAB - centre[..., None, :]
+    V = np.var(both, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         S1 = np.mean(fB[..., None, :] * (fAB - fA[..., None, :]), axis=-1) / V[..., None]
         ST = 0.5 * np.mean((fA[..., None, :] - fAB) ** 2, axis=-1) / V[..., None]
