@@ -364,3 +364,18 @@ def test_scenario_policies_and_results_pickle_exactly(small):
 
 def _module_level_policy(obs):
     return {"visits": np.ones(obs.n_accounts)}
+
+
+def test_costs_and_integer_fields(small):
+    design = ex.full_factorial({"costs.visit_money": [0.1, 0.4], "params.sales_cycle_weeks": [12, 20]})
+    res = ex.run(small, design, PLANS, mode="mean_field", outcomes=["contribution", "spend"], progress=False)
+    for i, point in design.points.iterrows():
+        scn = small.with_costs(visit_money=point["costs.visit_money"]).with_params(
+            sales_cycle_weeks=int(point["params.sales_cycle_weeks"]))
+        direct = cathedral.simulate(scn, PLANS["heavy"], mode="mean_field", progress=False)
+        assert res.outcomes["spend"][i, 1, 0] == pytest.approx(direct.kpis()["spend"], rel=1e-12)
+    with pytest.raises(ValueError, match=r"sales_cycle_weeks.*whole number, got 12.5"):
+        ex.run(small, ex.full_factorial({"params.sales_cycle_weeks": [12.5]}), mode="mean_field", progress=False)
+    with pytest.raises(ValueError, match='how="scale" needs a field of real numbers'):
+        ex.run(small, ex.full_factorial({"params.sales_cycle_weeks:scale": [2.0]}), mode="mean_field",
+               progress=False)
