@@ -138,8 +138,19 @@ def main() -> None:
         ts, _ = timed(lambda: ex.run(scn, sob, mode="mean_field", by="year", seed=1, progress=False))
         big = ex.lhs(INPUTS, 200, seed=1)
         tl2, _ = timed(lambda: ex.run(scn, big, replications=200, seed=1, progress=False))
+        # the engine's own floor for the same work, in the same conditions: simulate() of the
+        # LHS's 40,000 replications (10 runs of 4,000 on 2 threads), and of mean-field runs
+        pol = cathedral.policies.Policy(scn.policy)
+        tf, _ = timed(lambda: [cathedral.simulate(scn, pol, replications=4000, seed=1, threads=2, progress=False)
+                               for _ in range(10)])
+        tmf, _ = timed(lambda: [cathedral.simulate(scn, pol, mode="mean_field", threads=1, progress=False)
+                                for _ in range(256)])
         report["targets"] = {"sobol_8_inputs_n1024_mean_field_s": ts, "sobol_points": len(sob),
-                             "lhs_200_points_200_replications_s": tl2, "limit_s": 60}
+                             "sobol_floor_simulate_s": tmf / 256 * len(sob) / 2,
+                             "lhs_200_points_200_replications_s": tl2, "lhs_floor_simulate_40000_replications_s": tf,
+                             "limit_s": 60}
+        rows += [("floor: simulate, the Sobol's runs (/2 cores)", len(sob), tmf / 256 * len(sob) / 2, 1.0),
+                 ("floor: simulate 40,000 replications (2 thr.)", 200, tf, 1.0)]
         rows += [("target: Sobol 8 inputs n=1024 (mean field)", len(sob), ts, (t_hand / n_base) * len(sob) / ts),
                  ("target: LHS 200 pts x 200 reps (MC)", 200, tl2, (th / n_mc) * 200 / tl2)]
 

@@ -131,7 +131,8 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     strict        raise ResourceError when running joint innovation centres alone exceed a resource
     progress      None: a progress bar for runs longer than ~2 s; False: none; or a callable(fraction)
     client        a dask.distributed.Client: the replications run on its workers, blocks of 32
-                  at a time, with results identical bit for bit (cathedral.distributed)
+                  at a time, with results identical bit for bit (cathedral.distributed); each
+                  worker runs as many engine threads as it has (`threads` is for local runs)
 
     The GIL is released while the engine runs; Ctrl-C stops it with KeyboardInterrupt.
     """

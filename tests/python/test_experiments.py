@@ -247,6 +247,10 @@ def test_sobol_on_the_demo_by_year(small):
     # in mean field the market's noise has no effect; the wallets drive revenue
     assert y1.loc["params.macro_sd", "ST"] == pytest.approx(0, abs=1e-9)
     assert y1.loc["accounts.wallet:scale", "ST"] > 0.5
+    whole = ex.sobol_indices(res, outcome="revenue", by="horizon", resamples=100)
+    assert list(whole.index.get_level_values("period").unique()) == ["horizon"]
+    with pytest.raises(ValueError, match="was run by 'year'"):
+        ex.sobol_indices(res, outcome="revenue", by="quarter")
 
 
 # ---- tornado, robustness, plots ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def _confidence(confidence: float) -> float:
     return confidence
 
 
-def _design_and_y(results_or_design, y, outcome, plan, kind: str):
+def _design_and_y(results_or_design, y, outcome, plan, kind: str, by=None):
     """The design and outputs (points × periods) with the period labels."""
     from ._run import ExperimentResults
 
@@ -26,6 +26,11 @@ def _design_and_y(results_or_design, y, outcome, plan, kind: str):
         if y is not None:
             raise ValueError("y: give outputs only with a Design, not with ExperimentResults")
         plan = res.plans[0] if plan is None else plan
+        if by == "horizon" and res.by != "horizon":  # the periods added up (flows) or the last (states)
+            return res.design, res.horizon(outcome)[:, res.plan_index(plan)][:, None], ["horizon"]
+        if by is not None and by != res.by:
+            raise ValueError(f'by: the experiment was run by {res.by!r}; pass by=None, by="horizon", or run '
+                             f"it again with by={by!r}")
         values = res.outcome(outcome, plan)
         return res.design, values, list(res.periods)
     if isinstance(results_or_design, Design):
@@ -55,20 +60,22 @@ def _saltelli(fA, fB, fAB):
 
 
 def sobol_indices(results_or_design, y=None, *, outcome: str = "contribution", plan: str | None = None,
-                  confidence: float = 0.95, resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+                  by: str | None = None, confidence: float = 0.95, resamples: int = 1000,
+                  seed: int = 0) -> pd.DataFrame:
     """First-order (S1) and total (ST) Sobol indices per period, with bootstrap confidence
     intervals (`resamples` resamples of the n base rows; percentile intervals).
 
     results_or_design  ExperimentResults of a sobol design (one plan: `plan`, default the first),
                        or the sobol Design itself with `y`, the outputs at its points
                        (points, or points × periods): any function, e.g. one with known indices.
+    by                 None: per period of the experiment; "horizon": over the whole horizon
 
     Returns a DataFrame indexed by (period, input): S1, S1_low, S1_high, S1_conf (half the
     interval's width), ST, ST_low, ST_high, ST_conf. An output that does not vary in a period
     has indices 0 there.
     """
     confidence = _confidence(confidence)
-    design, Y, labels = _design_and_y(results_or_design, y, outcome, plan, "sobol_indices")
+    design, Y, labels = _design_and_y(results_or_design, y, outcome, plan, "sobol_indices", by)
     if design.kind != "sobol":
         raise ValueError(f"sobol_indices: needs a sobol design (Saltelli's scheme), got a {design.kind} design")
     n, d = design.meta["n"], design.meta["d"]
@@ -107,14 +114,15 @@ def sobol_indices(results_or_design, y=None, *, outcome: str = "contribution", p
 
 
 def morris_indices(results_or_design, y=None, *, outcome: str = "contribution", plan: str | None = None,
-                   confidence: float = 0.95, resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+                   by: str | None = None, confidence: float = 0.95, resamples: int = 1000,
+                   seed: int = 0) -> pd.DataFrame:
     """Morris's elementary effects per period and input: mu_star (mean absolute effect), mu,
     sigma (their standard deviation) and a bootstrap confidence interval of mu_star (over the
     trajectories). Effects are per step of Δ on the design's grid of levels.
 
     Returns a DataFrame indexed by (period, input), sorted within a period by mu_star."""
     confidence = _confidence(confidence)
-    design, Y, labels = _design_and_y(results_or_design, y, outcome, plan, "morris_indices")
+    design, Y, labels = _design_and_y(results_or_design, y, outcome, plan, "morris_indices", by)
     if design.kind != "morris":
         raise ValueError(f"morris_indices: needs a morris design, got a {design.kind} design")
     r, d, p = design.meta["trajectories"], design.meta["d"], design.meta["levels"]

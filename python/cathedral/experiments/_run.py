@@ -287,7 +287,8 @@ def run(scenario: Scenario, design: Design, plans: Mapping | None = None, *, rep
     by             "horizon", "year", "quarter" or "week"
     client         a dask.distributed.Client: the points (or, for few points, blocks of their
                    replications) are spread over its workers; the results are the same bit for bit
-    threads        engine threads (None: all cores); results are identical at any count
+    threads        engine threads of a local run (None: all cores; a worker uses its own);
+                   results are identical at any count
     keep_replications  also keep every replication's values (otherwise each point's are
                    summarised where they are computed: means and standard errors)
 
