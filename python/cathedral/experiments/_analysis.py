@@ -205,7 +205,9 @@ def tornado(scenario, uncertainties, plan=None, *, outcome: str = "contribution"
             row["swing_se"] = np.nan
         out.append(row)
     frame = pd.DataFrame(out).set_index("input")
-    return frame.reindex(frame["swing"].abs().sort_values(ascending=False).index)
+    frame = frame.reindex(frame["swing"].abs().sort_values(ascending=False).index)
+    frame.attrs["outcome"] = outcome
+    return frame
 
 
 def robustness(results, outcome: str = "contribution", *, period=None, maximize: bool = True) -> pd.DataFrame:

@@ -24,7 +24,7 @@ def plot_tornado(table: pd.DataFrame, ax=None, title: str | None = None):
     ax.barh(y, t["high"] - base, left=base, color="#4c72b0", label="high value")
     ax.axvline(base, color="black", lw=0.8)
     ax.set_yticks(y, [f"{i}  [{lo:.3g} … {hi:.3g}]" for i, lo, hi in zip(t.index, t["low_value"], t["high_value"])])
-    ax.set_xlabel("outcome")
+    ax.set_xlabel(table.attrs.get("outcome", "outcome") + " over the horizon")
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title or "Tornado: one input at a time")
     ax.grid(alpha=0.3, axis="x")
