@@ -193,7 +193,7 @@ class Scenario:
 
     # --- pickling and copying: through the full dict, which from_dict reads back exactly -----
     def __reduce__(self):
-        return (_from_dict_core, (self.to_dict(),))
+        return (_scenario_from_dict, (self.to_dict(),))
 
     def __copy__(self) -> "Scenario":
         return self  # immutable: every edit returns a new scenario
@@ -206,7 +206,7 @@ class Scenario:
                 f"decision every {self.decision_interval_weeks} weeks, seed {self.seed}>")
 
 
-def _from_dict_core(data) -> "Scenario":
+def _scenario_from_dict(data) -> "Scenario":
     """Unpickling: the scenario from its full dict (module level, so pickle finds it)."""
     return Scenario.from_dict(data)
 
