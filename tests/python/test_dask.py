@@ -95,3 +95,11 @@ def test_a_killed_worker_changes_nothing(client, small):
     _same(local, remote)
     client.wait_for_workers(2, timeout=60)
     assert victim not in client.run(os.getpid).values()  # the nanny started a new worker
+
+
+def test_bad_input_fails_before_any_task(client, small):
+    with pytest.raises(ValueError, match=r'policy.default.visitz: unknown key; did you mean "visits"'):
+        cathedral.simulate(small, {"type": "static", "default": {"visitz": 1.0}}, replications=64, client=client,
+                           progress=False)
+    with pytest.raises(ValueError, match=r"point 0: must be in \[0, 1\]"):
+        ex.run(small, ex.full_factorial({"params.coverage_gain": [2.0]}), client=client, progress=False)
