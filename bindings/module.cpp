@@ -10,6 +10,7 @@ void bind_tiers(pybind11::module_& m);
 void bind_resources(pybind11::module_& m);
 void bind_activities(pybind11::module_& m);
 void bind_evaluate(pybind11::module_& m);
+void bind_experiments(pybind11::module_& m);
 }  // namespace cathedral::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -23,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
   cathedral::bindings::bind_resources(m);
   cathedral::bindings::bind_activities(m);
   cathedral::bindings::bind_evaluate(m);
+  cathedral::bindings::bind_experiments(m);
 }

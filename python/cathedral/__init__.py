@@ -19,6 +19,7 @@ from .generate import generate_portfolio
 from .results import Results
 from .scenario import Scenario, scenario_schema
 from .simulation import METRICS, FLOWS, STATES, simulate
+from . import experiments  # noqa: E402 (after simulate: it builds on it)
 
 __all__ = [
     "Scenario", "scenario_schema", "simulate", "Results", "policies", "shocks", "layers", "compare", "Comparison", "attribute",

@@ -201,9 +201,24 @@ class Scenario:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Scenario) and self.to_dict() == other.to_dict()
 
+    # --- pickling and copying: through the full dict, which from_dict reads back exactly -----
+    def __reduce__(self):
+        return (_scenario_from_dict, (self.to_dict(),))
+
+    def __copy__(self) -> "Scenario":
+        return self  # immutable: every edit returns a new scenario
+
+    def __deepcopy__(self, memo) -> "Scenario":
+        return Scenario.from_dict(self.to_dict())
+
     def __repr__(self) -> str:
         return (f"<Scenario {self.name!r}: {self.n_accounts} accounts, {self.horizon_weeks} weeks, "
                 f"decision every {self.decision_interval_weeks} weeks, seed {self.seed}>")
+
+
+def _scenario_from_dict(data) -> "Scenario":
+    """Unpickling: the scenario from its full dict (module level, so pickle finds it)."""
+    return Scenario.from_dict(data)
 
 
 # A scenario that carries only sections (tiering, params, costs): one placeholder account

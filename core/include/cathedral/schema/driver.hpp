@@ -304,6 +304,7 @@ class Table final : public Shape<O> {
 
   const std::string& name() const override { return name_; }
   const std::vector<Field<O>>& fields() const { return fields_; }
+  const std::vector<Rule<O>>& rules() const { return rules_; }
 
  private:
   std::string name_, title_, doc_;
