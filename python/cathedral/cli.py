@@ -73,13 +73,13 @@ def demo(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"{scenario!r}")
+    if not args.no_optimise:
+        plans["optimised"] = _optimised_plan(cathedral, scenario, plans, args.threads)
     seed = args.seed if args.seed is not None else scenario.seed
     print(f"Comparing {len(plans)} plans, {args.replications} replications each, seed {seed} "
           f"(common random numbers: the plans share their luck)\n")
     results, tables = {}, {}
     started = time.perf_counter()
-    if not args.no_optimise:
-        plans["optimised"] = _optimised_plan(cathedral, scenario, plans, args.threads)
     for name, spec in plans.items():
         t0 = time.perf_counter()
         res = cathedral.simulate(scenario, spec, replications=args.replications, seed=args.seed,
@@ -110,10 +110,10 @@ def _optimised_plan(cathedral, scenario, plans, threads):
     """The demo's fourth plan: cathedral.optimize over the scenario, from its own plan (else the first)."""
     start = None if scenario.policy is not None else next(iter(plans.values()))
     opt = cathedral.optimize(scenario, start=start, threads=threads)
-    print(f"  optimised: {opt.objective_name} {opt.objective:,.0f} in mean field, {opt.gain:+.1%} over "
-          f"{'the scenario' + chr(39) + 's plan' if start is None else repr(next(iter(plans)))} "
-          f"({opt.time_s:.1f} s); shadow prices: "
-          + ", ".join(f"{k} {v:,.3g}" for k, v in opt.shadow_prices().items()) + "\n")
+    than = "the scenario's plan" if start is None else repr(next(iter(plans)))
+    print(f"Optimised plan (cathedral.optimize, {opt.time_s:.1f} s): {opt.objective_name} {opt.objective:,.0f} in mean "
+          f"field, {opt.gain:+.1%} over {than}; shadow prices: "
+          + ", ".join(f"{k} {v:,.3g}" for k, v in opt.shadow_prices().items()))
     return opt.policy
 
 
@@ -129,8 +129,9 @@ def _optimised_against_hand_plans(results, kpi: str = "contribution") -> str:
         table = Comparison({name: results[name], "optimised": results["optimised"]}, name, 0.95).table([kpi])
         row, base = table.loc[(kpi, "optimised")], table.loc[(kpi, name), "mean"]
         rel = f" ({row['diff'] / abs(base):+.1%})" if abs(base) > 1e-12 else ""
-        lines.append(f"  vs {name:<24} {row['diff']:+,.0f} [{row['diff_ci_low']:+,.0f}, {row['diff_ci_high']:+,.0f}]"
-                     f"{rel}   P(beats) {row['p_beats_baseline']:.2f}")
+        interval = (f" [{row['diff_ci_low']:+,.0f}, {row['diff_ci_high']:+,.0f}]"
+                    if np.isfinite(row["diff_ci_low"]) else "")  # none from one replication
+        lines.append(f"  vs {name:<24} {row['diff']:+,.0f}{interval}{rel}   P(beats) {row['p_beats_baseline']:.2f}")
     return "\n".join(lines)
 
 
