@@ -209,18 +209,28 @@ def frontier_plot(frontier, ax=None):
     x = data["level"].to_numpy(dtype=float)
     y = data["objective"].to_numpy(dtype=float)
     ax.plot(x, y, "-o", color="tab:blue", lw=1.8, ms=4, label="optimised (efficient frontier)", zorder=3)
+    for xi, yi in zip(x, y):
+        ax.annotate(f"{yi:,.0f}", xy=(xi, yi), xytext=(0, 6), textcoords="offset points", ha="center",
+                    fontsize=7, color="tab:blue")
     start = getattr(frontier, "start", None)
     if start:
         sx, sy = float(start["level"]), float(start["objective"])
         ax.plot([sx], [sy], "D", color="tab:red", ms=7, label="start plan", zorder=4)
+        ax.annotate("start plan", xy=(sx, sy), xytext=(7, 0), textcoords="offset points", va="center",
+                    fontsize=8, color="tab:red")
         if x.size >= 2 and x[0] <= sx <= x[-1]:
             at = float(np.interp(sx, x, y))
             gain = at - sy
             ax.annotate("", xy=(sx, at), xytext=(sx, sy),
                         arrowprops=dict(arrowstyle="->", color="0.35", lw=1.2, shrinkA=4, shrinkB=2), zorder=2)
             rel = f" ({gain / abs(sy):+.1%})" if abs(sy) > 1e-12 else ""
-            ax.annotate(f"reallocation at today's level: {gain:+,.0f}{rel}", xy=(sx, 0.5 * (sy + at)),
-                        xytext=(8, 0), textcoords="offset points", va="center", fontsize=8, color="0.25")
+            right_half = sx > 0.5 * (x[0] + x[-1])  # the text goes where there is room
+            text = f"reallocating at\ntoday's level:\n{gain:+,.0f}{rel}"
+            if sy < y.min() and x[0] < sx:  # every level shown beats the start plan
+                text += f"\n\nat only {x[0]:,.4g}, the best\nplan still beats it"
+            ax.annotate(text, xy=(sx, 0.5 * (sy + at)),
+                        xytext=(-8 if right_half else 8, 0), textcoords="offset points", va="center",
+                        ha="right" if right_half else "left", fontsize=8, color="0.25")
             # the least level on the frontier that already matches the start plan
             if y[0] <= sy <= y[-1] and np.all(np.diff(y) >= 0):
                 need = float(np.interp(sy, y, x))
@@ -232,8 +242,8 @@ def frontier_plot(frontier, ax=None):
     ax.set_xlabel(_resource_label(frontier))
     ax.set_ylabel(_frontier_label(frontier))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_title(f"efficient frontier: {_frontier_label(frontier)} by {_resource_label(frontier)}", fontsize=10)
+    ax.set_title("efficient frontier: the best plan at each level", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.margins(y=0.08)  # the points away from the frame; the start plan is labelled where it is (no legend to hide it)
     fig.tight_layout()
     return fig
