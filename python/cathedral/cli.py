@@ -164,12 +164,6 @@ def compare_command(args) -> int:
     return 0
 
 
-def _objective_total_words(opt) -> str:
-    from cathedral.plots_optimize import objective_label
-
-    return objective_label(opt)
-
-
 def _am_worth(opt) -> str:
     """One more account manager, from the shadow price of an AM hour (docs/optimize.md)."""
     pb = opt._pb
@@ -187,14 +181,17 @@ def optimize_command(args) -> int:
 
     matplotlib.use("Agg")
     import cathedral
+    from cathedral.plots_optimize import objective_label
 
+    if args.top < 0:
+        raise ValueError(f"--top: must be >= 0, got {args.top}")
     scenario = cathedral.Scenario.load(args.scenario)
     opt = cathedral.optimize(scenario, args.objective, per=args.per, phases=args.phases,
                              horizon_weeks=args.horizon_weeks, threads=args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # only once there is a plan to write
     print(f"{scenario!r}")
-    print(f"Optimised {_objective_total_words(opt)} per {opt.per}"
+    print(f"Optimised {objective_label(opt)} per {opt.per}"
           + (f", {len(opt.phase_weeks)} phases" if len(opt.phase_weeks) > 1 else "")
           + f" ({opt.evaluations:,} mean-field runs in {opt.time_s:.1f} s)\n")
     print(f"{opt.objective_name.replace('_', ' ')}: {opt.objective:,.0f} against {opt.start_objective:,.0f} "
@@ -223,8 +220,8 @@ def optimize_command(args) -> int:
     opt.plot().savefig(heatmap, dpi=110)
     written.append(heatmap)
     print(f"\nWrote {', '.join(str(p) for p in written[:-1])} and {written[-1]}")
-    print("plan.json is a policy: put it in a scenario's \"policy\" field, or compare it with "
-          "`cathedral compare SCENARIO PLANS.json`")
+    print("plan.json is a policy as a scenario's \"policy\" field holds it; under a name in a PLANS.json "
+          "it can be compared with other plans by `cathedral compare`")
     return 0
 
 

@@ -154,6 +154,10 @@ def test_optimize_command_errors_are_one_clear_line(tmp_path, capsys):
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps(no_policy))
     _assert_clean_error(main_in_process(capsys, "optimize", bare, "--out", tmp_path / "o4"), "policy")
+    _assert_clean_error(main_in_process(capsys, "optimize", path, "--top", -1, "--out", tmp_path / "o5"),
+                        "--top: must be >= 0, got -1")
+    _assert_clean_error(main_in_process(capsys, "optimize", path, "--threads", 0, "--out", tmp_path / "o6"),
+                        "threads")
     with pytest.raises(SystemExit) as info:  # argparse's own check of --objective
         main_in_process(capsys, "optimize", path, "--objective", "profit")
     assert info.value.code == 2
