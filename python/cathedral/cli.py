@@ -164,6 +164,13 @@ def compare_command(args) -> int:
     return 0
 
 
+def _number(v: float) -> str:
+    """Tables of the optimiser: thousands separated, three digits below 100, round-off (|v| < 1e-6) as 0."""
+    if abs(v) < 1e-6:
+        return "0"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
 def _am_worth(opt) -> str:
     """One more account manager, from the shadow price of an AM hour (docs/optimize.md)."""
     pb = opt._pb
@@ -199,7 +206,7 @@ def optimize_command(args) -> int:
     usage = opt.usage()
     print("Resources (use in the tightest epoch; shadow price: objective per extra unit of capacity)")
     with pd_options():
-        print(usage.to_string(float_format=lambda v: f"{v:,.3g}" if abs(v) < 100 else f"{v:,.0f}"))
+        print(usage.to_string(float_format=_number))
     print(f"\n{_am_worth(opt)}")
     marginal = opt.marginal_values()
     top = marginal.sort_values("net", ascending=False).head(args.top)
@@ -207,7 +214,7 @@ def optimize_command(args) -> int:
           f"of the lever; about 0 inside the bounds, > 0 at an upper bound)")
     with pd_options():
         print(top[["tier", "value", "unit", "marginal", "per_resource_unit", "resource", "net"]].to_string(
-            float_format=lambda v: f"{v:,.3g}"))
+            float_format=_number))
     plan = out / "plan.json"
     plan.write_text(json.dumps(opt.policy.to_dict(), indent=2, allow_nan=False) + "\n")
     written = [plan]
