@@ -152,7 +152,7 @@ def optimization_heatmap(opt, ax=None, phase=None, values=None):
         when = f", the phase from week {week}"
     fig.suptitle(f"{objective_label(opt)}: {opt.objective:,.0f} against {opt.start_objective:,.0f} for the start "
                  f"plan ({opt.gain:+.1%}){when}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))  # room for the suptitle
     fig.subplots_adjust(left=max(fig.subplotpars.left, (1.15 if show_ids else 0.7) / fig.get_figwidth()))
     return fig
 
