@@ -10,6 +10,7 @@ PACKAGES=(
   python3-numpy python3-pandas python3-xarray python3-pytest python3-matplotlib python3-tqdm
   python3-nbclient python3-nbformat python3-ipykernel
   python3-jsonschema python3-hypothesis
+  python3-scipy
 )
 if [ "${CATHEDRAL_WITH_BENCH:-0}" = 1 ]; then PACKAGES+=(python3-numba); fi
 
