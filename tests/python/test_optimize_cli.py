@@ -199,3 +199,33 @@ def test_frontier_plot_marks_the_start_plan(small_scenario):
     # the start plan lies on or under the frontier at its own level
     assert front.start["objective"] <= np.interp(front.start["level"], front["level"], front["objective"]) + 1e-6
     matplotlib.pyplot.close(fig)
+
+
+def test_heatmap_of_a_phased_plan_shows_the_phase_asked_for(small_scenario):
+    opt = cathedral.optimize(small_scenario, phases=2, threads=1)
+    assert len(opt.phase_weeks) == 2
+    late = opt.phase_weeks[1]
+    fig = opt.plot(phase=late)
+    assert f"the phase from week {late}" in fig._suptitle.get_text()
+    plan_ax = next(a for a in fig.axes if a.get_title() == "optimised plan")
+    ids = [t.get_text() for t in plan_ax.get_yticklabels()]
+    rates = list(cathedral.activities.RATES)
+    top = np.asarray(plan_ax.images[0].get_array())[:, :len(rates)]
+    now = opt.allocation().xs(late, level="from_week").loc[ids, rates].to_numpy(float)
+    # each column is the phase's levels over one positive scale per lever
+    for j in range(len(rates)):
+        if now[:, j].max() > 0:
+            scale = now[:, j] / np.where(top[:, j] > 0, top[:, j], np.nan)
+            assert np.nanmax(scale) == pytest.approx(np.nanmin(scale), rel=1e-9)
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match=r"phase: must be one of the plan's phase start weeks"):
+        opt.plot(phase=late + 1)
+
+
+def test_frontier_plot_names_the_resource_and_a_shorter_horizon(small_scenario):
+    front = cathedral.frontier(small_scenario, "budget_per_year", [5000.0, 10000.0], horizon_weeks=26, threads=1)
+    fig = front.plot()
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("budget a year")
+    assert ax.get_ylabel() == "contribution, 26-week total"
+    matplotlib.pyplot.close(fig)
