@@ -16,6 +16,9 @@ from .policies import Observation, PolicyError
 from . import _core
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
+# the module cathedral.optimize, then its function of the same name in its place as the attribute
+from . import optimize as _optimize_module  # noqa: F401  (keeps `import cathedral.optimize` working)
+from .optimize import Frontier, Optimization, OptimizationError, frontier, marginal_values, minimum_resources, optimize
 from .results import Results
 from .scenario import Scenario, scenario_schema
 from .simulation import METRICS, FLOWS, STATES, simulate
@@ -24,6 +27,7 @@ from . import experiments  # noqa: E402 (after simulate: it builds on it)
 __all__ = [
     "Scenario", "scenario_schema", "simulate", "Results", "policies", "shocks", "layers", "compare", "Comparison", "attribute",
     "Attribution", "generate_portfolio", "crm", "evaluate",
+    "optimize", "Optimization", "OptimizationError", "marginal_values", "frontier", "Frontier", "minimum_resources",
     "ScenarioError", "ResourceError", "FitWarning", "ScenarioWarning", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
 ]
 __version__ = _core.__version__  # the VERSION file, compiled into the engine

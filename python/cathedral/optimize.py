@@ -991,12 +991,13 @@ class Optimization:
         return head + usage + "<p>Largest marginal values after paying for resources (net):</p>" + \
             top.to_html(float_format=lambda v: f"{v:,.3g}")
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, phase=None):
         """A heat map of accounts × levers grouped by tier: the optimised plan and its shift from the
-        start plan (share of each lever's range)."""
+        start plan (share of each lever's range); a phased plan's phase from week `phase` (default
+        the first)."""
         from .plots_optimize import optimization_heatmap
 
-        return optimization_heatmap(self, ax=ax)
+        return optimization_heatmap(self, ax=ax, phase=phase)
 
 
 def _marginal_frame(pb: _Problem, gradient, alloc, prices) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pytest
 from conftest import DEMO_PLANS, ROOT
 
 PLAN_NAMES = list(json.loads(DEMO_PLANS.read_text()))
+DEMO_PLAN_NAMES = PLAN_NAMES + ["optimised"]  # the hand plans, then cathedral.optimize's
 
 
 def _console_script() -> Path | None:
@@ -52,14 +53,18 @@ def test_demo_prints_kpi_table(demo_run):
     out = proc.stdout
     assert len(PLAN_NAMES) == 3
     header = next(line for line in out.splitlines() if line.startswith("KPI "))
-    for name in PLAN_NAMES:
+    for name in DEMO_PLAN_NAMES:
         assert name in header
     rows = {line.split()[0]: line for line in out.splitlines()[out.splitlines().index(header) + 1:]
             if line.strip() and not line.startswith(("Wrote", "Simulated"))}
     for kpi in ("revenue", "gross_profit", "contribution", "cash_flow", "win_rate", "share_of_wallet"):
         assert kpi in rows, f"{kpi} missing from the KPI table"
-        assert rows[kpi].count("±") == 3
+        assert rows[kpi].count("±") == len(DEMO_PLAN_NAMES)
     assert "100 replications each" in out
+    # the optimised plan against each hand plan, paired
+    for name in PLAN_NAMES:
+        line = next(line for line in out.splitlines() if line.strip().startswith(f"vs {name} "))
+        assert "P(beats)" in line
     assert "Traceback" not in proc.stderr
     assert "%|" not in proc.stderr and "it/s" not in proc.stderr  # --quiet: no progress bar
 
@@ -72,7 +77,7 @@ def test_demo_writes_its_files(demo_run):
     assert (out / "revenue_fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "nine_grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     kpis = _strict_json((out / "kpis.json").read_text())
-    assert list(kpis) == PLAN_NAMES
+    assert list(kpis) == DEMO_PLAN_NAMES
     for plan, table in kpis.items():
         assert {"revenue", "contribution", "win_rate", "revenue_year_3"} <= set(table)
         row = table["revenue"]
@@ -109,6 +114,9 @@ def test_demo_kpis_match_the_api(demo_run, demo_scenario, demo_plans):
     for name in PLAN_NAMES:
         res = cathedral.simulate(demo_scenario, demo_plans[name], replications=100, progress=False)
         assert kpis[name]["revenue"]["mean"] == pytest.approx(res.kpis()["revenue"], rel=1e-12)
+    opt = cathedral.optimize(demo_scenario)  # the fourth plan is the optimiser's, on the same luck
+    res = cathedral.simulate(demo_scenario, opt.policy, replications=100, progress=False)
+    assert kpis["optimised"]["revenue"]["mean"] == pytest.approx(res.kpis()["revenue"], rel=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +136,7 @@ def test_console_script_works(script_run):
         assert name in proc.stdout
     for name in ("revenue_fan.png", "nine_grid.png", "kpis.json"):
         assert (out / name).is_file()
-    assert list(json.loads((out / "kpis.json").read_text())) == PLAN_NAMES
+    assert list(json.loads((out / "kpis.json").read_text())) == DEMO_PLAN_NAMES
 
 
 def test_demo_reports_the_seed_it_uses(script_run):
