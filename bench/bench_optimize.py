@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 import cathedral
-from cathedral import optimize as O
+from cathedral import optimizer as O
 
 
 def timed(fn):

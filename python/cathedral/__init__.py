@@ -16,9 +16,8 @@ from .policies import Observation, PolicyError
 from . import _core
 from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
-# the module cathedral.optimize, then its function of the same name in its place as the attribute
-from . import optimize as _optimize_module  # noqa: F401  (keeps `import cathedral.optimize` working)
-from .optimize import Frontier, Optimization, OptimizationError, frontier, marginal_values, minimum_resources, optimize
+from . import optimizer  # the module; cathedral.optimize is its function
+from .optimizer import Frontier, Optimization, OptimizationError, frontier, marginal_values, minimum_resources, optimize
 from .results import Results
 from .scenario import Scenario, scenario_schema
 from .simulation import METRICS, FLOWS, STATES, simulate

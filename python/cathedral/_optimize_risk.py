@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import policies
-from .optimize import FIELDS, RATES, TIER_KEYS, Optimization, _policy_per_account
+from .optimizer import FIELDS, RATES, TIER_KEYS, Optimization, _policy_per_account
 
 
 def risk_measure(values: np.ndarray, risk) -> np.ndarray:
@@ -76,14 +76,18 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
         return (fitted, factor) if with_factor else fitted
 
     def measure(thetas):
-        allocs = np.stack([build(t) for t in thetas])
-        vals = pb.replication_values(allocs, replications, seed)
+        if opt.per == "tier":  # a tiered plan re-tiers each replication: simulate the plans themselves
+            vals = np.stack([_policy_values(pb, _scaled_tiered(opt, t, rl, groups, build(t, with_factor=True)[1]),
+                                            replications, seed) for t in thetas])
+        else:
+            vals = pb.replication_values(np.stack([build(t) for t in thetas]), replications, seed)
         return risk_measure(vals, risk), vals
 
     theta = np.ones(n)
     if blend:
         theta[-1] = 0.0
-    start_vals = pb.replication_values(start_alloc[None], replications, seed)
+    # the start plan as it runs (re-tiered and fitted in each replication)
+    start_vals = _policy_values(pb, pb.start_policy, replications, seed)[None]
     start_measure = float(risk_measure(start_vals, risk)[0])
     m0, _ = measure([theta])
     best, mf_measure = float(m0[0]), float(m0[0])
@@ -120,6 +124,17 @@ def solve_risk(opt: Optimization, risk, replications: int, seed: int, history, m
                        risk_values={"optimised": best, "start": start_measure, "mean_field_optimum": mf_measure})
     out.mean_field = opt
     return out
+
+
+def _policy_values(pb, policy, replications, seed) -> np.ndarray:
+    """replications: the objective of `policy` in Monte Carlo, from simulate's weekly portfolio
+    (team cost included where the objective carries it, §3.7), weighted as the objective is."""
+    from .simulation import METRICS, simulate
+
+    res = simulate(pb.scenario, policy, replications=replications, seed=seed, threads=pb.threads or None,
+                   progress=False)
+    weekly = res._raw["portfolio"][:, :, METRICS.index(pb.objective)]  # replications × weeks
+    return weekly @ pb.weights
 
 
 def _scaled_tiered(opt, theta, rl, groups, factor):

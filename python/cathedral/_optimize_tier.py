@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from . import policies
-from .optimize import FIELDS, FLAGS, RATES, RESOURCES, TIER_KEYS, OptimizationError, Optimization, _Problem
+from .optimizer import FIELDS, FLAGS, RATES, RESOURCES, TIER_KEYS, OptimizationError, Optimization, _Problem
 
 
 def solve_tiers(pb: _Problem, lo, hi, on, history, max_iter=40):
@@ -181,7 +181,7 @@ def solve_tiers(pb: _Problem, lo, hi, on, history, max_iter=40):
 def _tier_prices(pb, alloc, grad, lo, hi):
     """Per resource: the objective per unit of capacity, from the equal-marginal-returns condition
     over the accounts' rate levers inside their bounds (as per="account" reports it)."""
-    from .optimize import _prices
+    from .optimizer import _prices
 
     use = pb.use(alloc).max(axis=0)
     slack = pb.linear.capacity - use

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import cathedral
-from cathedral import optimize as O
-from cathedral.optimize import OptimizationError, frontier, marginal_values, minimum_resources, optimize
+from cathedral import optimizer as O
+from cathedral.optimizer import OptimizationError, frontier, marginal_values, minimum_resources, optimize
 
 
 def _small(n_accounts=4, horizon=52, account_managers=1.0):

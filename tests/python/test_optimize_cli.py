@@ -42,16 +42,17 @@ def optimized_run(tmp_path_factory):
 def test_package_exports_the_optimiser():
     for name in ("optimize", "marginal_values", "frontier", "minimum_resources", "Optimization", "OptimizationError"):
         assert name in cathedral.__all__, name
-        assert getattr(cathedral, name) is getattr(sys.modules["cathedral.optimize"], name), name
+        assert getattr(cathedral, name) is getattr(sys.modules["cathedral.optimizer"], name), name
     assert callable(cathedral.optimize) and not isinstance(cathedral.optimize, type(sys))
     assert issubclass(cathedral.OptimizationError, ValueError)
 
 
 def test_the_module_stays_importable():
-    module = importlib.import_module("cathedral.optimize")
+    module = importlib.import_module("cathedral.optimizer")
     assert hasattr(module, "default_bounds") and module.optimize is cathedral.optimize
-    proc = subprocess.run([sys.executable, "-c", "import cathedral.optimize, cathedral; "
-                           "from cathedral.optimize import default_bounds; "
+    assert cathedral.optimizer is module
+    proc = subprocess.run([sys.executable, "-c", "import cathedral.optimizer, cathedral; "
+                           "from cathedral.optimizer import default_bounds; "
                            "print(callable(cathedral.optimize), callable(default_bounds))"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -958,7 +958,9 @@ class Optimization:
         """Per account and rate lever at the optimum: the objective's rise per unit of the lever
         (`marginal`), per unit of the resource the lever mostly uses (`per_resource_unit`), and after
         paying for all it uses at the shadow prices (`net`: about 0 for a lever inside its bounds)."""
-        return _marginal_frame(self._pb, self._gradient, self._alloc, self._prices)
+        if getattr(self, "_report", None) is None:
+            self._report = _report_gradient(self._pb, self._alloc)
+        return _marginal_frame(self._pb, self._report, self._alloc, self._prices)
 
     def evaluate(self, replications: int = 1000, seed: int | None = None, threads: int | None = None,
                  progress=None):
@@ -998,6 +1000,30 @@ class Optimization:
         from .plots_optimize import optimization_heatmap
 
         return optimization_heatmap(self, ax=ax, phase=phase)
+
+
+def _report_gradient(pb: _Problem, alloc, h: float = 5e-3) -> np.ndarray:
+    """accounts × phases × rate levers: each lever's marginal value per unit (objective per unit of
+    the lever, kept over the phase), by central differences of h × the lever's default upper bound
+    (one-sided at 0) — a step a planner could make, so a kink of a response within a hair of the
+    plan does not dominate the table. One batch of 2 × phases × levers runs."""
+    cols = [FIELDS.index(f) for f in pb.rate_levers]
+    bounds = default_bounds(pb.scenario)
+    cands, widths = [], []
+    for p in range(pb.P):
+        in_phase = pb.phase_of_epoch == p
+        for c in cols:
+            step = h * max(bounds[FIELDS[c]][1], 1e-3)
+            up, down = alloc.copy(), alloc.copy()
+            up[in_phase, :, c] += step
+            down[in_phase, :, c] = np.maximum(alloc[in_phase, :, c] - step, 0.0)
+            cands += [up, down]
+            widths.append(step + (alloc[in_phase, :, c] - down[in_phase, :, c]).mean(axis=0))
+    v = pb.values(np.stack(cands))
+    grad = np.zeros((pb.A, pb.P, len(cols)))
+    for k in range(pb.P * len(cols)):
+        grad[:, k // len(cols), k % len(cols)] = (v[2 * k] - v[2 * k + 1]) / np.maximum(widths[k], 1e-12)
+    return grad
 
 
 def _marginal_frame(pb: _Problem, gradient, alloc, prices) -> pd.DataFrame:
@@ -1128,24 +1154,9 @@ def marginal_values(scenario: Scenario, policy=None, objective: str = "contribut
     lever mostly uses — which accounts deserve more effort and which less (mean field). Sort by
     `per_resource_unit` within a resource to see where its next unit earns most."""
     pb = _Problem(scenario, objective, policy, horizon_weeks, discount_rate, threads, None, levers, None)
-    cols = [FIELDS.index(f) for f in pb.rate_levers]
-    if not cols:
+    if not pb.rate_levers:
         raise OptimizationError("levers: marginal values need at least one rate field")
-    cands = [pb.base]
-    steps = []
-    for c in cols:
-        up = pb.base.copy()
-        step = h * max(default_bounds(scenario)[FIELDS[c]][1], 1e-3)
-        up[..., c] += step
-        down = pb.base.copy()
-        down[..., c] = np.maximum(pb.base[..., c] - step, 0.0)
-        cands += [up, down]
-        steps.append((step, pb.base[..., c] - down[..., c]))
-    v = pb.values(np.stack(cands))
-    grad = np.zeros((pb.A, 1, len(cols)))
-    for j, (step, back) in enumerate(steps):
-        width = step + back.mean(axis=0)  # per account (the plan's rates may differ by epoch)
-        grad[:, 0, j] = (v[1 + 2 * j] - v[2 + 2 * j]) / np.maximum(width, 1e-12)
+    grad = _report_gradient(pb, pb.base, h)
     return _marginal_frame(pb, grad, pb.base, None).drop(columns="net")
 
 
