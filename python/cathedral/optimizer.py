@@ -142,7 +142,14 @@ class _Problem:
         self.start_policy = start if start is not None else scenario.policy
         if self.start_policy is None:
             raise OptimizationError("start: the scenario has no `policy`; pass start=cathedral.policies.static(...)")
-        base = simulate(scenario, self.start_policy, mode="mean_field", progress=False, threads=threads)
+        import warnings
+
+        from .demand import FitWarning
+
+        with warnings.catch_warnings():
+            # the start plan is only the baseline: what it does after fitting is what it is compared as
+            warnings.simplefilter("ignore", FitWarning)
+            base = simulate(scenario, self.start_policy, mode="mean_field", progress=False, threads=threads)
         self.start_results = base
         self.base = np.ascontiguousarray(base._raw["allocation_mean"], dtype=float)  # epochs × accounts × fields
         self.E = self.base.shape[0]

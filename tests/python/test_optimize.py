@@ -277,8 +277,10 @@ def test_bad_input_is_named(demo_scenario, kwargs, message):
 
 def test_fixed_allocations_that_exceed_a_resource(demo_scenario):
     fixed = {a: {"value_hours": 30.0, "social_hours": 30.0} for a in demo_scenario.account_ids[:10]}
+    r = demo_scenario.to_dict()["resources"]
+    cap = r["account_managers"] * r["am_hours_per_week"]
     with pytest.raises(OptimizationError, match=r"resources.account_managers: the fixed allocations.*need [\d,.]+ "
-                                                 r"AM hours/week, more than the 375.0 available"):
+                                                 rf"AM hours/week, more than the {cap:,.1f} available"):
         optimize(demo_scenario, fixed=fixed)
 
 
