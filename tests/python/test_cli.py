@@ -96,7 +96,7 @@ def test_demo_writes_an_xlsx(demo_run):
     assert "demo.xlsx" in proc.stdout
     book = pd.read_excel(out / "demo.xlsx", sheet_name=None, engine="openpyxl")
     assert {"comparison", "kpis", "portfolio", "accounts", "allocations", "about"} <= set(book)
-    assert list(book["comparison"]["plan"].unique()) == PLAN_NAMES
+    assert list(book["comparison"]["plan"].unique()) == DEMO_PLAN_NAMES
     kpis = _strict_json((out / "kpis.json").read_text())
     sheet = book["kpis"].set_index(["plan", "kpi"])
     for name in PLAN_NAMES:

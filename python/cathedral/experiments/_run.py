@@ -333,11 +333,11 @@ def run(scenario: Scenario, design: Design, plans: Mapping | None = None, *, rep
 
     monitor = None
     if progress is None:
-        monitor = _Progress(f"experiments ({design.n_points} points)")
+        monitor = _Progress(f"experiments ({design.n_points} points)", design.n_points * R)
     elif callable(progress):
         monitor = progress
     elif progress is True:
-        monitor = _Progress(f"experiments ({design.n_points} points)", delay=0.0)
+        monitor = _Progress(f"experiments ({design.n_points} points)", design.n_points * R, delay=0.0)
     elif progress is not False:
         raise ValueError(f"progress: must be None, True, False or a callable, got {progress!r}")
     try:
