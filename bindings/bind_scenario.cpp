@@ -38,7 +38,15 @@ void bind_scenario(py::module_& m) {
     }
   });
 
-  py::class_<Scenario>(m, "Scenario")
+  py::class_<Scenario> scenario_class(m, "Scenario");
+  // Without this, Scenario.__new__(Scenario) would give an instance with no
+  // C++ object behind it, and any use of it would crash the interpreter. The
+  // engine's own instances (from_dict, load) do not go through __new__.
+  py::setattr(scenario_class, "__new__", py::staticmethod(py::cpp_function([](py::args, py::kwargs) -> py::object {
+                throw py::type_error("cathedral._core.Scenario cannot be created directly; use Scenario.load or "
+                                     "Scenario.from_dict");
+              })));
+  scenario_class
       .def_static("from_dict", [](py::handle d) { return scenario_from_json(to_json(d)); }, py::arg("data"))
       .def_static("load", &load_scenario, py::arg("path"))
       .def("to_dict", [](const Scenario& s) { return from_json(scenario_to_json(s)); })

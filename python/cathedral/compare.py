@@ -7,7 +7,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .simulation import simulate
+from .simulation import _check_memory_of_plans, simulate
 
 # KPIs where less is better; "beats the baseline" means lower for these.
 LOWER_IS_BETTER = frozenset({"spend"})
@@ -99,6 +99,10 @@ def compare(scenario, plans: Mapping, *, baseline: str | None = None, replicatio
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1), got {confidence}")
     seed = scenario.seed if seed is None else seed
+    if isinstance(replications, int) and replications >= 1 and hasattr(scenario, "to_dict"):
+        # all plans' Results are kept: refused as a whole, before the first plan runs
+        _check_memory_of_plans(scenario, [plans[n] for n in names], replications if mode == "monte_carlo" else 1,
+                               threads or 0)
     results = {name: simulate(scenario, plans[name], replications=replications, seed=seed, mode=mode,
                               threads=threads, progress=progress) for name in names}
     return Comparison(results, baseline, confidence)
