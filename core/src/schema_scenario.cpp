@@ -71,6 +71,30 @@ void check_deal_flow(const Scenario& s, const json&, const std::string&, Reader&
   }
 }
 
+// Amounts of money and resources: far above any real portfolio, and small
+// enough that their sums over accounts, weeks and replications (and the
+// team's cost, account_managers x am_cost_per_year) stay finite.
+constexpr double kMaxAmount = 1e15;
+
+void check_amounts(const Scenario& s, const json&, const std::string&, Reader& r) {
+  auto bound = [&](const std::string& path, double v) {
+    if (std::isfinite(v) && v > kMaxAmount)
+      r.add(path, "must be <= " + format_number(kMaxAmount) + " (sums over accounts, weeks and replications must "
+                  "stay finite), got " + format_number(v));
+  };
+  for (std::size_t i = 0; i < s.accounts.size(); ++i) {
+    bound(idx_path("accounts", i) + ".wallet", s.accounts[i].wallet);
+    bound(idx_path("accounts", i) + ".staff", s.accounts[i].staff);
+  }
+  const Resources& res = s.resources;
+  bound("resources.account_managers", res.account_managers);
+  bound("resources.am_hours_per_week", res.am_hours_per_week);
+  bound("resources.executive_days_per_year", res.executive_days_per_year);
+  bound("resources.budget_per_year", res.budget_per_year);
+  bound("resources.am_cost_per_year", res.am_cost_per_year);
+  for (const auto& f : cost_table()) bound("costs." + std::string(f.name), s.costs.*(f.member));
+}
+
 // ---- params and costs: the §9 tables of params.cpp ----------------------------
 
 template <class O>
@@ -433,8 +457,14 @@ const Table<Scenario>& scenario_table() {
            .default_is("none")},
       {Rule<Scenario>{"params",
                       "at most 10000 deals per account and week on average (params.deal_fraction, dig_wallet_share, "
-                      "dig_deal_fraction), and a mean deal size (deal_fraction x wallet) that does not underflow",
-                      check_deal_flow}}};
+                      "dig_deal_fraction), at most 1000000 at the largest growth of the wallet over the horizon "
+                      "(accounts[i].wallet_growth, params.wallet_fit_growth), and a mean deal size (deal_fraction x "
+                      "wallet) that does not underflow",
+                      check_deal_flow},
+       Rule<Scenario>{"params",
+                      "wallets, staff, resources and costs at most 1e15, so that sums over accounts, weeks and "
+                      "replications stay finite",
+                      check_amounts}}};
   return t;
 }
 

@@ -35,7 +35,23 @@ class ParallelRun {
     std::exception_ptr error;
     const int nthreads = static_cast<int>(std::min<std::int64_t>(threads_, std::max<std::int64_t>(n, 1)));
     int running = nthreads;  // guarded by mu
+    // Workers wait at a gate until every thread is created: when the system
+    // refuses one (an address-space limit), the last few started are sent
+    // home before they run, so the rest find memory for what a thread first
+    // allocates (glibc aborts when a thread's dynamic TLS cannot be had).
+    bool gate_open = false;  // all threads created; guarded by mu
+    bool work_open = false;  // the threads sent home are joined; guarded by mu
+    int allowed = nthreads;  // workers w < allowed run tasks; guarded by mu
     auto worker = [&](int w) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        done.wait(lock, [&] { return gate_open; });
+        if (w >= allowed) {
+          --running;
+          return;
+        }
+        done.wait(lock, [&] { return work_open; });
+      }
       try {
         for (;;) {
           if (cancelled_.load(std::memory_order_relaxed)) break;
@@ -64,10 +80,24 @@ class ParallelRun {
         if (w == 0) throw std::runtime_error(std::string("threads: cannot start a worker thread (") + e.what() + ")");
         std::lock_guard<std::mutex> lock(mu);
         running -= nthreads - w;
+        allowed = std::max(1, w - kHeadroomThreads);
         break;
       }
     }
-    started_ = static_cast<int>(pool.size());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      gate_open = true;
+      started_ = std::min(allowed, static_cast<int>(pool.size()));
+    }
+    done.notify_all();
+    // the threads sent home give their stacks back before the others start work
+    for (std::size_t w = static_cast<std::size_t>(started_); w < pool.size(); ++w) pool[w].join();
+    pool.resize(static_cast<std::size_t>(started_));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      work_open = true;
+    }
+    done.notify_all();
     {
       std::unique_lock<std::mutex> lock(mu);
       while (running > 0) {
@@ -99,6 +129,9 @@ class ParallelRun {
   std::atomic<bool> cancelled_{false};
   bool user_cancel_ = false;
   int started_ = 0;
+  // threads given back after a refusal: their stacks (8 MiB each, beyond glibc's cache of
+  // 40 MiB) leave room for what the others allocate
+  static constexpr int kHeadroomThreads = 16;
 };
 
 }  // namespace cathedral

@@ -138,11 +138,12 @@ void Replication::check_arrival_rates(int t) const {
   for (int a = 0; a < A; ++a) {
     if (rate[a] <= deals::kMaxArrivalRate) continue;
     throw ScenarioError({"accounts[" + std::to_string(a) + "] (\"" + m_.account_ids[static_cast<std::size_t>(a)] +
-                         "\"): at week " + std::to_string(t) + " its wallet has grown to " + format_number(wallet_[a]) +
-                         " (from " + format_number(m_.wallet[static_cast<std::size_t>(a)]) + "), which brings " +
-                         format_number(rate[a]) + " expected deals a week, more than " +
-                         format_number(deals::kMaxArrivalRate) +
-                         "; lower its wallet_growth (or params.wallet_fit_growth) or shorten horizon_weeks"});
+                         "\"): at week " + std::to_string(t) + " it would see " + format_number(rate[a]) +
+                         " expected deals a week, more than " + format_number(deals::kMaxArrivalRate) +
+                         " (its wallet is " + format_number(wallet_[a]) + ", from " +
+                         format_number(m_.wallet[static_cast<std::size_t>(a)]) +
+                         ", times the market cycle); lower its wallet_growth, params.wallet_fit_growth or "
+                         "params.macro_sd, or shorten horizon_weeks"});
   }
 }
 
