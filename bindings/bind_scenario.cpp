@@ -66,7 +66,20 @@ void bind_scenario(py::module_& m) {
         for (const auto& a : s.accounts) names.push_back(a.name.empty() ? a.id : a.name);
         return names;
       })
-      .def_property_readonly("has_policy", [](const Scenario& s) { return s.policy.has_value(); });
+      .def_property_readonly("has_policy", [](const Scenario& s) { return s.policy.has_value(); })
+      // what the memory guard reads (simulation._memory_need), without converting the whole scenario
+      .def("memory_facts", [](const Scenario& s) {
+        std::size_t contacts = 0;
+        std::vector<double> growth;
+        for (const auto& a : s.accounts) {
+          contacts += a.contacts.size();
+          growth.push_back(a.wallet_growth);
+        }
+        py::dict params;
+        for (const auto& f : param_table()) params[py::str(std::string(f.name))] = s.params.*(f.member);
+        return py::dict(py::arg("n_contacts") = contacts, py::arg("wallet_growth") = growth,
+                        py::arg("params") = params);
+      });
 
   m.def("param_table", [] { return table_rows<Params>(param_table()); });
   m.def("cost_table", [] { return table_rows<Costs>(cost_table()); });

@@ -74,7 +74,7 @@ std::string parse_error_text(const json::parse_error& e) {
       what += std::string("\\x") + hex[c >> 4] + hex[c & 15];
     }
   }
-  return "invalid JSON at byte offset " + std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " + what;
+  return "invalid JSON: " + what + " (byte offset " + std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ")";
 }
 
 // The offset of the first byte that does not start or continue a well-formed

@@ -1,6 +1,7 @@
 """simulate(): run a scenario under a policy (docs/model.md §3–§8)."""
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import time
@@ -104,10 +105,10 @@ def _memory_need(scenario, policy, replications: int, keep: list[str], threads: 
     """Bytes a run needs: (what its Results keep, what the engine holds only while it runs), and
     the parts in words. Everything that grows with replications, weeks, accounts and threads,
     and the pipeline of open deals, which grows with the wallets (docs/limits.md)."""
-    data = scenario.to_dict()
+    facts = scenario._core.memory_facts()
     weeks, accounts = scenario.horizon_weeks, scenario.n_accounts
     epochs = -(-weeks // scenario.decision_interval_weeks)
-    contacts = sum(len(a["contacts"]) for a in data["accounts"])
+    contacts = facts["n_contacts"]
     alloc_fields = len(_core.ALLOCATION_FIELDS)
     blocks = -(-replications // 32)
     threads = min(threads or os.cpu_count() or 1, blocks)
@@ -130,14 +131,13 @@ def _memory_need(scenario, policy, replications: int, keep: list[str], threads: 
     python = _python_inside(policy)
     states = replications if python else threads
     # open deals (40 bytes, vectors up to twice that) at the peak of the wallet's growth (§3.1)
-    params = data["params"]
+    params = facts["params"]
     per_week = 1.0 / (52.0 * params["deal_fraction"]) * (1.0 + params["dig_wallet_share"] / params["dig_deal_fraction"])
     wfg = params["wallet_fit_growth"]
     deals = 0.0
-    for acc in data["accounts"]:
-        g = acc["wallet_growth"]
+    for g in facts["wallet_growth"]:
         factor = max(max(g + wfg * (f - 0.5), -0.99) for f in (0.0, 1.0))
-        deals += per_week * (1.0 + factor) ** (max(weeks - 1, 0) / 52.0)
+        deals += per_week * math.exp(min(700.0, max(weeks - 1, 0) / 52.0 * math.log1p(factor)))
     pipeline = deals * min(params["sales_cycle_weeks"], weeks) * 80
     running += part(int(min(states * pipeline, 2.0**62)), f"the open deals of {states:,} replications at their peak")
     # a replication's state: about 1.6 KB an account and 200 bytes a contact
