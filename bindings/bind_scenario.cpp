@@ -70,15 +70,17 @@ void bind_scenario(py::module_& m) {
       // what the memory guard reads (simulation._memory_need), without converting the whole scenario
       .def("memory_facts", [](const Scenario& s) {
         std::size_t contacts = 0;
-        std::vector<double> growth;
+        std::vector<double> growth, fit, fit_target;
         for (const auto& a : s.accounts) {
           contacts += a.contacts.size();
           growth.push_back(a.wallet_growth);
+          fit.push_back(a.fit);
+          fit_target.push_back(a.fit_target);
         }
         py::dict params;
         for (const auto& f : param_table()) params[py::str(std::string(f.name))] = s.params.*(f.member);
-        return py::dict(py::arg("n_contacts") = contacts, py::arg("wallet_growth") = growth,
-                        py::arg("params") = params);
+        return py::dict(py::arg("n_contacts") = contacts, py::arg("wallet_growth") = growth, py::arg("fit") = fit,
+                        py::arg("fit_target") = fit_target, py::arg("params") = params);
       });
 
   m.def("param_table", [] { return table_rows<Params>(param_table()); });

@@ -64,9 +64,9 @@ void element_done(std::vector<Level>& levels) {
 
 // A parse error's message with its bytes made printable (a message quoting
 // invalid UTF-8 would not reach Python), and the byte offset of the fault.
-std::string parse_error_text(const json::parse_error& e) {
+std::string printable(const std::string& text) {
   std::string what;
-  for (const unsigned char c : std::string(e.what())) {
+  for (const unsigned char c : text) {
     if (c >= 0x20 && c < 0x7f) {
       what += static_cast<char>(c);
     } else {
@@ -74,7 +74,12 @@ std::string parse_error_text(const json::parse_error& e) {
       what += std::string("\\x") + hex[c >> 4] + hex[c & 15];
     }
   }
-  return "invalid JSON: " + what + " (byte offset " + std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ")";
+  return what;
+}
+
+std::string parse_error_text(const json::parse_error& e) {
+  return "invalid JSON: " + printable(e.what()) + " (byte offset " + std::to_string(e.byte == 0 ? 0 : e.byte - 1) +
+         ")";
 }
 
 // The offset of the first byte that does not start or continue a well-formed
@@ -155,6 +160,8 @@ json parse_scenario_text(std::istream& in, const std::string& where) {
     return json::parse(text, check_keys);
   } catch (const json::parse_error& e) {
     throw ScenarioError({where + parse_error_text(e)});
+  } catch (const json::exception& e) {  // e.g. a number beyond the doubles (1e+380)
+    throw ScenarioError({where + "invalid JSON: " + printable(e.what())});
   }
 }
 

@@ -17,11 +17,12 @@ from ._core import ResourceError, ScenarioError
 from .generate import generate_portfolio
 from .results import Results
 from .scenario import Scenario, scenario_schema
-from .simulation import METRICS, FLOWS, STATES, simulate
+from .simulation import METRICS, FLOWS, STATES, MemoryLimitError, simulate
 
 __all__ = [
     "Scenario", "scenario_schema", "simulate", "Results", "policies", "shocks", "compare", "Comparison", "attribute",
     "Attribution", "generate_portfolio", "crm", "evaluate",
     "ScenarioError", "ResourceError", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
+    "MemoryLimitError",
 ]
 __version__ = _core.__version__  # the VERSION file, compiled into the engine

@@ -102,7 +102,7 @@ def compare(scenario, plans: Mapping, *, baseline: str | None = None, replicatio
     if isinstance(replications, int) and replications >= 1 and hasattr(scenario, "to_dict"):
         # all plans' Results are kept: refused as a whole, before the first plan runs
         _check_memory_of_plans(scenario, [plans[n] for n in names], replications if mode == "monte_carlo" else 1,
-                               threads or 0)
+                               threads or 0, mode)
     results = {name: simulate(scenario, plans[name], replications=replications, seed=seed, mode=mode,
                               threads=threads, progress=progress) for name in names}
     return Comparison(results, baseline, confidence)

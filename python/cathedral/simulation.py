@@ -101,7 +101,8 @@ def _python_inside(p) -> bool:
     return False
 
 
-def _memory_need(scenario, policy, replications: int, keep: list[str], threads: int) -> tuple[int, int, list[str]]:
+def _memory_need(scenario, policy, replications: int, keep: list[str], threads: int,
+                 mode: str = "monte_carlo") -> tuple[int, int, list[str]]:
     """Bytes a run needs: (what its Results keep, what the engine holds only while it runs), and
     the parts in words. Everything that grows with replications, weeks, accounts and threads,
     and the pipeline of open deals, which grows with the wallets (docs/limits.md)."""
@@ -130,15 +131,18 @@ def _memory_need(scenario, policy, replications: int, keep: list[str], threads: 
                    f"the nine-grid tallies of {threads} threads")
     python = _python_inside(policy)
     states = replications if python else threads
-    # open deals (40 bytes, vectors up to twice that) at the peak of the wallet's growth (§3.1)
+    # open deals (40 bytes, vectors up to twice that) at the peak of the wallet's growth (§3.1),
+    # the wallet growing at the account's fit or fit target, whichever is higher
     params = facts["params"]
     per_week = 1.0 / (52.0 * params["deal_fraction"]) * (1.0 + params["dig_wallet_share"] / params["dig_deal_fraction"])
     wfg = params["wallet_fit_growth"]
     deals = 0.0
-    for g in facts["wallet_growth"]:
-        factor = max(max(g + wfg * (f - 0.5), -0.99) for f in (0.0, 1.0))
+    for g, fit, target in zip(facts["wallet_growth"], facts["fit"], facts["fit_target"]):
+        factor = max(max(g + wfg * (f - 0.5), -0.99) for f in (fit, target))  # fit reverts to its target
         deals += per_week * math.exp(min(700.0, max(weeks - 1, 0) / 52.0 * math.log1p(factor)))
-    pipeline = deals * min(params["sales_cycle_weeks"], weeks) * 80
+    # each decision week's list keeps its storage through the run: the deals of the whole
+    # horizon, at the peak rate (mean field: one expected deal per account and week)
+    pipeline = (deals if mode == "monte_carlo" else accounts) * weeks * 60
     running += part(int(min(states * pipeline, 2.0**62)), f"the open deals of {states:,} replications at their peak")
     # a replication's state: about 1.6 KB an account and 200 bytes a contact
     running += part(states * (accounts * 1600 + contacts * 200),
@@ -150,7 +154,13 @@ class MemoryLimitError(MemoryError, ValueError):
     """A run refused before it starts: it would need more memory than this process may take."""
 
 
+# A margin for allocator slack and buffers alive at once while the results are gathered
+# (measured: 600 accounts × 5,200 weeks × 64 replications peaked at 1.14 GiB; estimated 1.58 GiB).
+_PEAK_FACTOR = 1.25
+
+
 def _refuse_if_too_big(need: int, parts: list[str], advice: str) -> None:
+    need = int(need * _PEAK_FACTOR)
     limit, source = _memory_limit()
     if need > limit:
         raise MemoryLimitError(
@@ -158,17 +168,19 @@ def _refuse_if_too_big(need: int, parts: list[str], advice: str) -> None:
             f"{max(limit, 0) / 2**30:.2f} GiB, {source}; {advice}")
 
 
-def _check_memory(scenario, policy, replications: int, keep: list[str], threads: int = 0) -> None:
+def _check_memory(scenario, policy, replications: int, keep: list[str], threads: int = 0,
+                  mode: str = "monte_carlo") -> None:
     """Refuse a run whose outputs and working memory would not fit, before it starts: running out
     of memory would kill the Python process (a Jupyter kernel) instead of raising."""
-    kept, running, parts = _memory_need(scenario, policy, replications, keep, threads)
+    kept, running, parts = _memory_need(scenario, policy, replications, keep, threads, mode)
     _refuse_if_too_big(kept + running, parts, "use fewer replications or threads, fewer accounts or weeks"
                        + (", or keep fewer metrics (keep=[...]) or keep=\"summary\"" if keep else ""))
 
 
-def _check_memory_of_plans(scenario, policies: list, replications: int, threads: int = 0) -> None:
+def _check_memory_of_plans(scenario, policies: list, replications: int, threads: int = 0,
+                           mode: str = "monte_carlo") -> None:
     """compare(): every plan's Results are kept together; one run's working memory at a time."""
-    needs = [_memory_need(scenario, p, replications, [], threads) for p in policies]
+    needs = [_memory_need(scenario, p, replications, [], threads, mode) for p in policies]
     total = sum(k for k, _, _ in needs) + max(r for _, r, _ in needs)
     parts = [f"{len(policies)} plans"] + needs[0][2]
     _refuse_if_too_big(total, parts, "use fewer replications or plans")
@@ -234,7 +246,7 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     keep_names = _keep_list(keep)
     if not isinstance(strict, bool):
         raise ValueError(f"strict: must be True or False, got {strict!r}")
-    _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names, threads)
+    _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names, threads, mode)
 
     monitor = None
     if progress is None:

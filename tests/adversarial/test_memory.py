@@ -34,7 +34,7 @@ def test_wallet_growth_that_would_run_away_is_refused_at_load():
             except cathedral.ScenarioError as e:
                 print("OK", e)
     ''', memory_mb=LIMIT_MB)
-    assert_ok(o, "OK accounts[1].wallet_growth: the wallet could grow")
+    assert_ok(o, "OK accounts[1].wallet_growth: the wallet would grow")
     assert o.out.count("OK accounts[1].wallet_growth") == 2, o.out
 
 
