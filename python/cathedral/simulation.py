@@ -60,10 +60,10 @@ def _read_int(path: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _memory_limit() -> tuple[int, str]:
+def _memory_limit(proc_cgroup: str = "/proc/self/cgroup", cgroup_root: str = "/sys/fs/cgroup") -> tuple[int, str]:
     """The memory this process may still take, and where the bound comes from: half of the
     machine's memory, what the address-space limit (RLIMIT_AS) leaves, what the cgroup's
-    memory.max leaves; the least of them."""
+    memory.max leaves (cgroup v2); the least of them."""
     limits = [(_physical_memory() // 2, f"half of this machine's memory ({_physical_memory() / 2**30:.1f} GiB)")]
     try:
         import resource
@@ -77,9 +77,9 @@ def _memory_limit() -> tuple[int, str]:
     except (ImportError, OSError, ValueError):
         pass
     try:
-        for line in open("/proc/self/cgroup", encoding="ascii").read().splitlines():
+        for line in open(proc_cgroup, encoding="ascii").read().splitlines():
             if line.startswith("0::"):
-                folder = "/sys/fs/cgroup" + line[3:].rstrip("/")
+                folder = cgroup_root + line[3:].rstrip("/")
                 high, used = _read_int(folder + "/memory.max"), _read_int(folder + "/memory.current")
                 if high is not None:
                     limits.append((high - (used or 0), f"what the cgroup's memory.max ({high / 2**30:.1f} GiB) "

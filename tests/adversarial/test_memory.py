@@ -94,3 +94,26 @@ def test_the_guard_lets_an_ordinary_run_through_under_the_limit():
         print("OK", res.replications)
     ''', memory_mb=LIMIT_MB)
     assert_ok(o, "OK 64")
+
+
+def test_the_cgroup_memory_max_bounds_the_guard(tmp_path):
+    # a cgroup v2 tree as a container has it: 512 MiB allowed, 100 MiB in use
+    o = run_case(f'''
+        import pathlib
+        from cathedral.simulation import _memory_limit
+        root = pathlib.Path(r"{tmp_path}")
+        (root / "proc").mkdir()
+        (root / "proc" / "cgroup").write_text("0::/jupyter/kernel-1\\n")
+        group = root / "sys" / "jupyter" / "kernel-1"
+        group.mkdir(parents=True)
+        (group / "memory.max").write_text(str(512 * 2**20) + "\\n")
+        (group / "memory.current").write_text(str(100 * 2**20) + "\\n")
+        limit, source = _memory_limit(str(root / "proc" / "cgroup"), str(root / "sys"))
+        assert limit == 412 * 2**20, limit
+        assert "memory.max" in source, source
+        (group / "memory.max").write_text("max\\n")  # no limit: the other bounds apply
+        limit, source = _memory_limit(str(root / "proc" / "cgroup"), str(root / "sys"))
+        assert "memory.max" not in source, source
+        print("OK", source)
+    ''')
+    assert_ok(o, "OK")
