@@ -6,7 +6,7 @@ BUILD       := build/release
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 OUT         ?= out/demo
 
-.PHONY: all deps venv kernel notebook build install demo test test-cpp test-python test-sanitize fuzz bench scenario-docs clean
+.PHONY: all deps venv kernel notebook build install demo test test-cpp test-python test-adversarial test-sanitize fuzz bench scenario-docs clean
 
 all: install
 
@@ -45,7 +45,11 @@ test-cpp: build
 test-python: install
 	cd tests/python && ../../$(PYTHON) -m pytest -q -p no:cacheprovider .
 
-test: test-cpp test-python
+# Hostile inputs, limits and signals (issue 14), each case in a subprocess: docs/limits.md.
+test-adversarial: install
+	cd tests/adversarial && ../../$(PYTHON) -m pytest -q -p no:cacheprovider .
+
+test: test-cpp test-python test-adversarial
 
 # The C++ tests (and the conformance suite) under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps

@@ -38,7 +38,15 @@ void bind_scenario(py::module_& m) {
     }
   });
 
-  py::class_<Scenario>(m, "Scenario")
+  py::class_<Scenario> scenario_class(m, "Scenario");
+  // Without this, Scenario.__new__(Scenario) would give an instance with no
+  // C++ object behind it, and any use of it would crash the interpreter. The
+  // engine's own instances (from_dict, load) do not go through __new__.
+  py::setattr(scenario_class, "__new__", py::staticmethod(py::cpp_function([](py::args, py::kwargs) -> py::object {
+                throw py::type_error("cathedral._core.Scenario cannot be created directly; use Scenario.load or "
+                                     "Scenario.from_dict");
+              })));
+  scenario_class
       .def_static("from_dict", [](py::handle d) { return scenario_from_json(to_json(d)); }, py::arg("data"))
       .def_static("load", &load_scenario, py::arg("path"))
       .def("to_dict", [](const Scenario& s) { return from_json(scenario_to_json(s)); })
@@ -59,7 +67,22 @@ void bind_scenario(py::module_& m) {
         for (const auto& a : s.accounts) names.push_back(a.name.empty() ? a.id : a.name);
         return names;
       })
-      .def_property_readonly("has_policy", [](const Scenario& s) { return s.policy.has_value(); });
+      .def_property_readonly("has_policy", [](const Scenario& s) { return s.policy.has_value(); })
+      // what the memory guard reads (simulation._memory_need), without converting the whole scenario
+      .def("memory_facts", [](const Scenario& s) {
+        std::size_t contacts = 0;
+        std::vector<double> growth, fit, fit_target;
+        for (const auto& a : s.accounts) {
+          contacts += a.contacts.size();
+          growth.push_back(a.wallet_growth);
+          fit.push_back(a.fit);
+          fit_target.push_back(a.fit_target);
+        }
+        py::dict params;
+        for (const auto& f : param_table()) params[py::str(std::string(f.name))] = s.params.*(f.member);
+        return py::dict(py::arg("n_contacts") = contacts, py::arg("wallet_growth") = growth, py::arg("fit") = fit,
+                        py::arg("fit_target") = fit_target, py::arg("params") = params);
+      });
 
   m.def("param_table", [] { return table_rows<Params>(param_table()); });
   m.def("cost_table", [] { return table_rows<Costs>(cost_table()); });

@@ -1,5 +1,7 @@
 #include "cathedral/params.hpp"
 
+#include "cathedral/model/events.hpp"
+
 #include <array>
 #include <cmath>
 #include <charconv>
@@ -63,13 +65,13 @@ constexpr std::array<FieldInfo<Params>, 61> kParams{{
     {"deal_size_sigma", "deals", &P::deal_size_sigma, 0.6, D::nonnegative, "sigma of the log-normal deal size"},
     {"sales_cycle_weeks", "deals", &P::sales_cycle_weeks, 16, D::integer_ge1, "weeks from seeing a deal to its decision"},
     {"payment_delay_weeks", "deals", &P::payment_delay_weeks, 13, D::integer_ge0, "weeks from winning a deal to collecting its gross profit"},
-    {"win_intercept", "deals", &P::win_intercept, -0.5, D::finite, "intercept of the logit of the tender win probability"},
-    {"win_support", "deals", &P::win_support, 2.5, D::finite, "logit weight of key support K"},
-    {"win_tech", "deals", &P::win_tech, 1.0, D::finite, "logit weight of the technical lead T"},
-    {"win_org", "deals", &P::win_org, 1.0, D::finite, "logit weight of organisational alignment O"},
-    {"win_fit", "deals", &P::win_fit, 0.5, D::finite, "logit weight of fit, F - 0.5"},
-    {"win_satisfaction", "deals", &P::win_satisfaction, 1.0, D::finite, "logit weight of satisfaction, Q - 0.5"},
-    {"win_competitor", "deals", &P::win_competitor, 1.0, D::finite, "logit weight of the competitor's strength (subtracted)"},
+    {"win_intercept", "deals", &P::win_intercept, -0.5, D::logit_weight, "intercept of the logit of the tender win probability"},
+    {"win_support", "deals", &P::win_support, 2.5, D::logit_weight, "logit weight of key support K"},
+    {"win_tech", "deals", &P::win_tech, 1.0, D::logit_weight, "logit weight of the technical lead T"},
+    {"win_org", "deals", &P::win_org, 1.0, D::logit_weight, "logit weight of organisational alignment O"},
+    {"win_fit", "deals", &P::win_fit, 0.5, D::logit_weight, "logit weight of fit, F - 0.5"},
+    {"win_satisfaction", "deals", &P::win_satisfaction, 1.0, D::logit_weight, "logit weight of satisfaction, Q - 0.5"},
+    {"win_competitor", "deals", &P::win_competitor, 1.0, D::logit_weight, "logit weight of the competitor's strength (subtracted)"},
     {"base_margin", "deals", &P::base_margin, 0.25, D::unit, "gross margin of a won deal"},
     {"tech_premium", "deals", &P::tech_premium, 0.10, D::unit, "extra margin per unit of technical lead"},
     {"agreement_premium", "deals", &P::agreement_premium, 0.05, D::unit, "extra margin of a directly awarded deal"},
@@ -130,6 +132,8 @@ Bounds domain_bounds(Domain domain) {
     case D::signed_unit: return {-1.0, 1.0, false, false, false, true};
     case D::market_factor: return {0.0, 100.0, true, false, false, false};
     case D::non_empty: return {-inf, inf, false, false, false, false};
+    case D::events_per_year: return {0.0, events::kMaxPerYear, false, false, false, false};
+    case D::logit_weight: return {-1000.0, 1000.0, false, false, false, true};
   }
   return {-inf, inf, false, false, false, false};
 }

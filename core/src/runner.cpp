@@ -187,7 +187,11 @@ class Runner {
           decide_and_fit(r, e, obs, 0, alloc, rep.jic_running(), thread);
           add_allocation(*sums, e, alloc);
           rep.begin_epoch(t0, alloc, policy_.contact_focus(t0));
-          for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
+          // Ctrl-C is seen within an epoch, after any week (a run is thrown away when cancelled)
+          for (int t = t0; t < m_.epoch_end(e); ++t) {
+            if (parallel.cancelled()) return;
+            rep.run_week(t, out);
+          }
           progress.fetch_add(1, std::memory_order_relaxed);
         }
         rep.finish(out);
@@ -237,7 +241,10 @@ class Runner {
           rep.begin_epoch(t0, row, policy_.contact_focus(t0));
           // per-account totals come from finish(): the replication sums its flows itself
           const RecordTargets out = targets_for(r, nullptr, thread);
-          for (int t = t0; t < m_.epoch_end(e); ++t) rep.run_week(t, out);
+          for (int t = t0; t < m_.epoch_end(e); ++t) {
+            if (parallel.cancelled()) return;
+            rep.run_week(t, out);
+          }
           progress.fetch_add(1, std::memory_order_relaxed);
         }
         unpack_grid(thread, t0, m_.epoch_end(e));

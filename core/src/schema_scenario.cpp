@@ -8,6 +8,8 @@
 #include <limits>
 #include <span>
 
+#include "cathedral/model/deals.hpp"
+#include "cathedral/model/market.hpp"
 #include "cathedral/tiers.hpp"
 
 namespace cathedral::schema {
@@ -32,8 +34,8 @@ const Account* find_account(const Scenario& s, const std::string& id) {
 // ---- scenario ---------------------------------------------------------------
 
 // Limits that keep a run finite: deal sizes must not underflow to 0, and an
-// account must not see more than kMaxDealsPerWeek deals a week on average.
-constexpr double kMaxDealsPerWeek = 10000.0;
+// account must not see more than deals::kMaxDealsPerWeek deals a week on average.
+using deals::kMaxDealsPerWeek;
 
 void check_deal_flow(const Scenario& s, const json&, const std::string&, Reader& r) {
   const Params& p = s.params;
@@ -43,13 +45,58 @@ void check_deal_flow(const Scenario& s, const json&, const std::string&, Reader&
     r.add("params.deal_fraction", "with dig_wallet_share " + format_number(p.dig_wallet_share) +
                                       " and dig_deal_fraction " + format_number(p.dig_deal_fraction) + " gives up to " +
                                       format_number(per_week) +
-                                      " deals per account and week; at most 10000 are allowed (raise deal_fraction)");
+                                      " deals per account and week; at most " + format_number(kMaxDealsPerWeek) +
+                                      " are allowed (raise deal_fraction)");
+  // The wallet grows by the weekly factor of §3.1 at its fit, which reverts
+  // to the fit target: a run whose deal flow would outgrow the runtime limit
+  // (deals::kMaxArrivalRate at M = 1) at the larger of the two, every week
+  // of the horizon, is refused here (noise and shocks beyond it stop the run).
+  const double weeks = std::max(0, s.horizon_weeks - 1);
+  for (std::size_t i = 0; per_week <= kMaxDealsPerWeek && i < s.accounts.size(); ++i) {
+    const Account& acc = s.accounts[i];
+    const double g = acc.wallet_growth;
+    if (!(g > -1.0) || !std::isfinite(g) || !std::isfinite(p.wallet_fit_growth)) continue;  // reported already
+    const double factor = std::max(market::wallet_weekly_factor(p, g, acc.fit),
+                                   market::wallet_weekly_factor(p, g, acc.fit_target));
+    const double growth = std::exp(weeks * std::log(factor));
+    if (!(per_week * growth <= deals::kMaxArrivalRate))
+      r.add(idx_path("accounts", i) + ".wallet_growth",
+            "the wallet would grow " + format_number(growth) + "-fold over " + std::to_string(s.horizon_weeks) +
+                " weeks (at its fit or fit_target, with params.wallet_fit_growth " +
+                format_number(p.wallet_fit_growth) + "), to " +
+                format_number(per_week * growth) + " deals a week; at most " + format_number(deals::kMaxArrivalRate) +
+                " are allowed (lower wallet_growth or horizon_weeks), got " + format_number(g));
+  }
   for (std::size_t i = 0; i < s.accounts.size(); ++i) {
     const double w = s.accounts[i].wallet;
     if (w > 0.0 && std::isfinite(w) && !(p.deal_fraction * p.dig_deal_fraction * w >= std::numeric_limits<double>::min()))
       r.add(idx_path("accounts", i) + ".wallet",
             "too small: the mean deal size (deal_fraction x wallet) underflows, got " + format_number(w));
   }
+}
+
+// Amounts of money and resources: far above any real portfolio, and small
+// enough that their sums over accounts, weeks and replications (and the
+// team's cost, account_managers x am_cost_per_year) stay finite.
+constexpr double kMaxAmount = 1e15;
+
+void check_amounts(const Scenario& s, const json&, const std::string&, Reader& r) {
+  auto bound = [&](const std::string& path, double v) {
+    if (std::isfinite(v) && v > kMaxAmount)
+      r.add(path, "must be <= " + format_number(kMaxAmount) + " (sums over accounts, weeks and replications must "
+                  "stay finite), got " + format_number(v));
+  };
+  for (std::size_t i = 0; i < s.accounts.size(); ++i) {
+    bound(idx_path("accounts", i) + ".wallet", s.accounts[i].wallet);
+    bound(idx_path("accounts", i) + ".staff", s.accounts[i].staff);
+  }
+  const Resources& res = s.resources;
+  bound("resources.account_managers", res.account_managers);
+  bound("resources.am_hours_per_week", res.am_hours_per_week);
+  bound("resources.executive_days_per_year", res.executive_days_per_year);
+  bound("resources.budget_per_year", res.budget_per_year);
+  bound("resources.am_cost_per_year", res.am_cost_per_year);
+  for (const auto& f : cost_table()) bound("costs." + std::string(f.name), s.costs.*(f.member));
 }
 
 // ---- params and costs: the §9 tables of params.cpp ----------------------------
@@ -227,18 +274,22 @@ std::vector<Field<AllocationEntry>> allocation_fields(bool per_account) {
     f.name = kAllocFieldNames[i];
     f.doc = kActivities[static_cast<std::size_t>(i)].doc;  // the activity table
     if (i < kNumRateFields) {
+      // events held one after another in a week: their rate is bounded (events.hpp)
+      const D domain = kActivities[static_cast<std::size_t>(i)].response.form == ResponseForm::jump_per_event
+                           ? D::events_per_year
+                           : D::nonnegative;
       f.type = Type::number;
-      f.domain = D::nonnegative;
-      f.domain_doc = domain_text(D::nonnegative);
+      f.domain = domain;
+      f.domain_doc = domain_text(domain);
       f.default_doc = "the entry it overrides, finally 0";
-      f.read = [i](AllocationEntry& e, const json& v, const std::string& p, Reader& r) {
-        if (auto x = read_number(v, p, r, D::nonnegative)) e.fields[i] = *x;
+      f.read = [i, domain](AllocationEntry& e, const json& v, const std::string& p, Reader& r) {
+        if (auto x = read_number(v, p, r, domain)) e.fields[i] = *x;
       };
       f.write = [i](const AllocationEntry& e) -> std::optional<json> {
         if (!e.fields[i]) return std::nullopt;
         return json(*e.fields[i]);
       };
-      f.schema = [](SchemaDefs&) { return number_schema(D::nonnegative); };
+      f.schema = [domain](SchemaDefs&) { return number_schema(domain); };
     } else {
       f.type = Type::boolean;
       f.domain_doc = "true or false";
@@ -415,8 +466,14 @@ const Table<Scenario>& scenario_table() {
            .default_is("none")},
       {Rule<Scenario>{"params",
                       "at most 10000 deals per account and week on average (params.deal_fraction, dig_wallet_share, "
-                      "dig_deal_fraction), and a mean deal size (deal_fraction x wallet) that does not underflow",
-                      check_deal_flow}}};
+                      "dig_deal_fraction), at most 1000000 with the wallet grown over the horizon at the account's fit or "
+                      "fit_target (accounts[i].wallet_growth, params.wallet_fit_growth), and a mean deal size (deal_fraction x "
+                      "wallet) that does not underflow",
+                      check_deal_flow},
+       Rule<Scenario>{"params",
+                      "wallets, staff, resources and costs at most 1e15, so that sums over accounts, weeks and "
+                      "replications stay finite",
+                      check_amounts}}};
   return t;
 }
 

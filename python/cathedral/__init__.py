@@ -20,7 +20,7 @@ from . import optimizer  # the module; cathedral.optimize is its function
 from .optimizer import Frontier, Optimization, OptimizationError, frontier, marginal_values, minimum_resources, optimize
 from .results import Results
 from .scenario import Scenario, scenario_schema
-from .simulation import METRICS, FLOWS, STATES, simulate
+from .simulation import METRICS, FLOWS, STATES, MemoryLimitError, simulate
 from . import experiments  # noqa: E402 (after simulate: it builds on it)
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "Attribution", "generate_portfolio", "crm", "evaluate",
     "optimize", "Optimization", "OptimizationError", "marginal_values", "frontier", "Frontier", "minimum_resources",
     "ScenarioError", "ResourceError", "FitWarning", "ScenarioWarning", "PolicyError", "Observation", "METRICS", "FLOWS", "STATES",
+    "MemoryLimitError",
 ]
 __version__ = _core.__version__  # the VERSION file, compiled into the engine

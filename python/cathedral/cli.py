@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ._outputs import Outputs
 
 
 def _format_kpis(tables: dict, kpis: list[str]) -> str:
@@ -34,16 +35,34 @@ def _fmt(mean: float, half: float) -> str:
     return f"{mean:.3f} ± {half:.3f}"
 
 
+DEMO_FILES = ("revenue_fan.png", "nine_grid.png", "kpis.json", "paired_differences.png", "demo.xlsx")
+COMPARE_FILES = ("comparison.csv", "kpi_distributions.png", "revenue_fan.png", "comparison.xlsx")
+OPTIMIZE_FILES = ("plan.json", "allocation.csv", "usage.csv", "marginal_values.csv", "history.csv", "heatmap.png")
+
 DEMO_KPIS = ["revenue", "revenue_year_1", "revenue_year_3", "gross_profit", "contribution", "cash_flow",
              "spend", "revenue_per_am_year", "contribution_per_am_year", "revenue_growth", "win_rate",
              "share_of_wallet", "direct_awards"]
 
 
+def _no_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r} (a JSON object may name a key once)")
+        seen[key] = value
+    return seen
+
+
 def _load_plans(path) -> dict:
     try:
-        plans = json.loads(Path(path).read_text())
+        data = Path(path).read_bytes()
+        plans = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: invalid UTF-8 at byte offset {e.start}") from None
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: invalid JSON: {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     if isinstance(plans, dict) and "accounts" in plans and "resources" in plans:
         raise ValueError(f"{path} is a scenario file (it has accounts and resources), not a plans file; "
                          f"a plans file is a JSON object {{\"plan name\": {{...policy...}}, ...}} "
@@ -192,7 +211,7 @@ def demo(args) -> int:
     plans = _load_plans(plans_path)
     _check_plans(scenario, plans, plans_path)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    outputs = Outputs(out, DEMO_FILES, force=args.force)  # checked before simulating
     print(f"{scenario!r}")
     if not args.no_optimise:
         plans["optimised"] = _optimised_plan(cathedral, scenario, plans, args.threads)
@@ -218,16 +237,17 @@ def demo(args) -> int:
 
     if "optimised" in results and len(results) > 1:
         print(_optimised_against_hand_plans(results))
-    fan = fan_chart(results, metric="revenue")
-    fan.savefig(out / "revenue_fan.png", dpi=110)
-    grid = nine_grid_comparison(results)
-    grid.savefig(out / "nine_grid.png", dpi=110)
-    summary = {name: t.to_dict(orient="index") for name, t in tables.items()}
-    (out / "kpis.json").write_text(json.dumps(_finite(summary), indent=2, allow_nan=False))
     # the plans ran with one seed, so they pair replication by replication (the first is the baseline)
     comparison = cathedral.Comparison(results, baseline=next(iter(results)), confidence=0.95)
-    comparison.plot(["revenue", "contribution"]).savefig(out / "paired_differences.png", dpi=110)
-    comparison.to_excel(out / "demo.xlsx")
+    with outputs:
+        fan = fan_chart(results, metric="revenue")
+        fan.savefig(outputs.path("revenue_fan.png"), dpi=110)
+        grid = nine_grid_comparison(results)
+        grid.savefig(outputs.path("nine_grid.png"), dpi=110)
+        summary = {name: t.to_dict(orient="index") for name, t in tables.items()}
+        outputs.path("kpis.json").write_text(json.dumps(_finite(summary), indent=2, allow_nan=False))
+        comparison.plot(["revenue", "contribution"]).savefig(outputs.path("paired_differences.png"), dpi=110)
+        comparison.to_excel(outputs.path("demo.xlsx"))
     print(f"\nWrote {out / 'revenue_fan.png'}, {out / 'nine_grid.png'}, {out / 'paired_differences.png'}, "
           f"{out / 'kpis.json'} and {out / 'demo.xlsx'}")
     print(f"Simulated {len(plans)} × {args.replications} replications in {elapsed:.1f} s")
@@ -279,7 +299,7 @@ def compare_command(args) -> int:
                                                    "win_rate", "share_of_wallet"]
     _check_kpis(scenario, next(iter(plans.values())), kpis)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    outputs = Outputs(out, COMPARE_FILES, force=args.force)  # checked before simulating
     comparison = cathedral.compare(scenario, plans, baseline=args.baseline, replications=args.replications,
                                    seed=args.seed, threads=args.threads,
                                    progress=False if args.quiet else None)
@@ -289,10 +309,11 @@ def compare_command(args) -> int:
     with pd_options():
         print(table[["mean", "diff", "diff_ci_low", "diff_ci_high", "p_beats_baseline"]].to_string(
             float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
-    table.to_csv(out / "comparison.csv")
-    comparison.plot(kpis[:3]).savefig(out / "kpi_distributions.png", dpi=110)
-    fan_chart(comparison.results, metric="revenue").savefig(out / "revenue_fan.png", dpi=110)
-    comparison.to_excel(out / "comparison.xlsx")
+    with outputs:
+        table.to_csv(outputs.path("comparison.csv"))
+        comparison.plot(kpis[:3]).savefig(outputs.path("kpi_distributions.png"), dpi=110)
+        fan_chart(comparison.results, metric="revenue").savefig(outputs.path("revenue_fan.png"), dpi=110)
+        comparison.to_excel(outputs.path("comparison.xlsx"))
     print(f"\nWrote {out / 'comparison.csv'}, {out / 'comparison.xlsx'}, {out / 'kpi_distributions.png'} "
           f"(paired differences above the distributions) and {out / 'revenue_fan.png'}")
     return 0
@@ -327,10 +348,10 @@ def optimize_command(args) -> int:
     if args.top < 0:
         raise ValueError(f"--top: must be >= 0, got {args.top}")
     scenario = cathedral.Scenario.load(args.scenario)
+    outputs = Outputs(args.out, OPTIMIZE_FILES, force=args.force)  # checked before optimising
     opt = cathedral.optimize(scenario, args.objective, per=args.per, phases=args.phases,
                              horizon_weeks=args.horizon_weeks, threads=args.threads)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)  # only once there is a plan to write
     print(f"{scenario!r}")
     print(f"Optimised {objective_label(opt)} per {opt.per}"
           + (f", {len(opt.phase_weeks)} phases" if len(opt.phase_weeks) > 1 else "")
@@ -349,17 +370,13 @@ def optimize_command(args) -> int:
     with pd_options():
         print(top[["tier", "value", "unit", "marginal", "per_resource_unit", "resource", "net"]].to_string(
             float_format=_number))
-    plan = out / "plan.json"
-    plan.write_text(json.dumps(opt.policy.to_dict(), indent=2, allow_nan=False) + "\n")
-    written = [plan]
-    for name, table in (("allocation", opt.allocation()), ("usage", usage), ("marginal_values", marginal),
-                        ("history", opt.history)):
-        path = out / f"{name}.csv"
-        table.to_csv(path, index=name != "history")
-        written.append(path)
-    heatmap = out / "heatmap.png"
-    opt.plot().savefig(heatmap, dpi=110)
-    written.append(heatmap)
+    with outputs:
+        outputs.path("plan.json").write_text(json.dumps(opt.policy.to_dict(), indent=2, allow_nan=False) + "\n")
+        for name, table in (("allocation", opt.allocation()), ("usage", usage), ("marginal_values", marginal),
+                            ("history", opt.history)):
+            table.to_csv(outputs.path(f"{name}.csv"), index=name != "history")
+        opt.plot().savefig(outputs.path("heatmap.png"), dpi=110)
+    written = [out / name for name in OPTIMIZE_FILES]
     print(f"\nWrote {', '.join(str(p) for p in written[:-1])} and {written[-1]}")
     print("plan.json is a policy as a scenario's \"policy\" field holds it; under a name in a PLANS.json "
           "it can be compared with other plans by `cathedral compare`")
@@ -373,12 +390,15 @@ def evaluate_command(args) -> int:
     from cathedral import crm
     from cathedral.crm.report import format_scorecard
 
+    outputs = Outputs(args.out, ["report.html"], force=args.force)  # checked before evaluating
     data = crm.load(args.crm_dir)
     tables = crm.evaluate(data, as_of=args.as_of)
     as_of = tables["portfolio_scorecard"].attrs["as_of"]
     print(f"{data!r}\nPortfolio scorecard as of {as_of}\n")
     print(format_scorecard(tables["portfolio_scorecard"]))
-    path = crm.write_report(tables, args.out, title=f"Portfolio evaluation: {args.crm_dir}")
+    with outputs:
+        written = crm.write_report(tables, outputs.staging, title=f"Portfolio evaluation: {args.crm_dir}")
+    path = Path(args.out) / written.name
     print(f"\nWrote {path} and {len(tables)} CSV files to {Path(args.out)}")
     return 0
 
@@ -388,7 +408,10 @@ def schema_command(args) -> int:
 
     text = scenario_docs.format_markdown() if args.markdown else scenario_docs.schema_text()
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        target = Path(args.out)
+        outputs = Outputs(target.parent if str(target.parent) else ".", [target.name], force=True)
+        with outputs:
+            outputs.path(target.name).write_text(text, encoding="utf-8")
         print(f"Wrote {args.out}")
     else:
         sys.stdout.write(text)
@@ -414,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.add_argument("--no-optimise", dest="no_optimise", action="store_true",
                    help="leave out the fourth plan, \"optimised\" (cathedral.optimize over the scenario)")
+    d.add_argument("--force", action="store_true", help="replace files already in the output folder")
     c = sub.add_parser("compare", help="compare named plans on a scenario with paired differences")
     c.add_argument("scenario", help="scenario JSON file")
     c.add_argument("plans", help="JSON object {plan name: policy}")
@@ -424,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--threads", default=None)
     c.add_argument("--kpis", help="comma-separated KPI names")
     c.add_argument("--quiet", action="store_true")
+    c.add_argument("--force", action="store_true", help="replace files already in the output folder")
     o = sub.add_parser("optimize", help="the allocation that makes the most of the resources (docs/optimize.md)")
     o.add_argument("scenario", help="scenario JSON file (its policy is the start plan)")
     o.add_argument("--objective", default="contribution",
@@ -437,10 +462,12 @@ def main(argv: list[str] | None = None) -> int:
     o.add_argument("--top", type=int, default=10, help="how many marginal values to print (default: %(default)s)")
     o.add_argument("--out", default="cathedral-optimize", help="output folder (default: %(default)s)")
     o.add_argument("--threads", type=int, default=None)
+    o.add_argument("--force", action="store_true", help="replace files already in the output folder")
     e = sub.add_parser("evaluate", help="evaluate a CRM export: scorecard, tiers, state estimate, HTML report")
     e.add_argument("crm_dir", help="folder of the CRM export (accounts.csv, contacts.csv, ...)")
     e.add_argument("--as-of", dest="as_of", help="evaluation date YYYY-MM-DD (default: the latest activity)")
     e.add_argument("--out", default="cathedral-evaluate", help="output folder (default: %(default)s)")
+    e.add_argument("--force", action="store_true", help="replace files already in the output folder")
     s = sub.add_parser("schema", help="the JSON Schema of scenario files, or (--markdown) their format in words")
     s.add_argument("--markdown", action="store_true",
                    help="docs/scenario-format.md instead of docs/scenario.schema.json")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .demand import FitWarning, check_fit
-from .simulation import simulate
+from .simulation import _check_memory_of_plans, simulate
 
 # KPIs where less is better; "beats the baseline" means lower for these.
 LOWER_IS_BETTER = frozenset({"spend"})
@@ -199,6 +199,11 @@ def compare(scenario, plans: Mapping | None = None, *, baseline: str | None = No
         raise ValueError(f"confidence: must be in (0, 1), got {confidence}")
     _validate(cases)
     seed = cases[baseline][0].seed if seed is None else seed
+    base_scenario = cases[baseline][0]
+    if isinstance(replications, int) and replications >= 1:
+        # all plans' Results are kept: refused as a whole, before the first plan runs
+        _check_memory_of_plans(base_scenario, [p for _, p in cases.values()],
+                               replications if mode == "monte_carlo" else 1, threads or 0, mode)
     results = {}
     for name, (sc, policy) in cases.items():
         with warnings.catch_warnings():  # the fit warning is given below, naming the plan

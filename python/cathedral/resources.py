@@ -127,7 +127,8 @@ def policy_allocation(scenario, policy=None) -> np.ndarray:
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_dict(scenario)
+    # the largest amounts a scenario may hold (docs/limits.md: 1e15, so that sums stay finite)
     unbounded = scenario.with_shocks([], replace=True).with_settings(horizon_weeks=1, decision_interval_weeks=1).with_resources(
-        account_managers=1e300, executive_days_per_year=1e300, budget_per_year=1e300)
+        account_managers=1e15, executive_days_per_year=1e15, budget_per_year=1e15)
     res = simulate(unbounded, policy, mode="mean_field", progress=False)
     return res._raw["allocation_mean"][0].copy()

@@ -197,6 +197,8 @@ class Results:
     def nine_grid(self, week: int = -1) -> pd.DataFrame:
         """Key contacts per nine-grid cell and account at the end of `week` (mean over replications)."""
         grid = self._raw["grid_mean"]
+        if isinstance(week, bool) or not isinstance(week, (int, np.integer)):
+            raise ValueError(f"week: must be an integer, got {week!r}")
         if not -self.horizon_weeks <= week < self.horizon_weeks:
             raise ValueError(f"week: must be in [{-self.horizon_weeks}, {self.horizon_weeks - 1}], got {week}")
         return pd.DataFrame(grid[week], columns=list(_core.GRID_CELLS),

@@ -1,6 +1,7 @@
 """simulate(): run a scenario under a policy (docs/model.md §3–§8)."""
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import time
@@ -23,7 +24,7 @@ def _keep_list(keep) -> list[str]:
         return []
     if keep == "trajectories":
         return list(METRICS)
-    if isinstance(keep, str):
+    if isinstance(keep, str) or not isinstance(keep, Iterable):
         raise ValueError(f'keep: must be "summary", "trajectories" or a list of metric names, got {keep!r}')
     names = list(keep)
     for name in names:
@@ -52,40 +53,138 @@ def _physical_memory() -> int:
         return 8 * 2**30
 
 
-def _check_memory(scenario, policy, replications: int, keep: list[str]) -> None:
-    """Refuse a run whose outputs would not fit in memory, before it starts: running out of
-    memory would kill the Python process (a Jupyter kernel) instead of raising."""
+def _read_int(path: str) -> int | None:
+    try:
+        text = open(path, encoding="ascii").read().strip()
+    except (OSError, ValueError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _memory_limit(proc_cgroup: str = "/proc/self/cgroup", cgroup_root: str = "/sys/fs/cgroup") -> tuple[int, str]:
+    """The memory this process may still take, and where the bound comes from: half of the
+    machine's memory, what the address-space limit (RLIMIT_AS) leaves, what the cgroup's
+    memory.max leaves (cgroup v2); the least of them."""
+    limits = [(_physical_memory() // 2, f"half of this machine's memory ({_physical_memory() / 2**30:.1f} GiB)")]
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            status = open("/proc/self/status", encoding="ascii").read()
+            in_use = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmSize:")), 0)
+            limits.append((soft - in_use, f"what the address-space limit RLIMIT_AS ({soft / 2**30:.1f} GiB) leaves "
+                                          f"beside the {in_use / 2**30:.1f} GiB in use"))
+    except (ImportError, OSError, ValueError):
+        pass
+    try:
+        for line in open(proc_cgroup, encoding="ascii").read().splitlines():
+            if line.startswith("0::"):
+                folder = cgroup_root + line[3:].rstrip("/")
+                high, used = _read_int(folder + "/memory.max"), _read_int(folder + "/memory.current")
+                if high is not None:
+                    limits.append((high - (used or 0), f"what the cgroup's memory.max ({high / 2**30:.1f} GiB) "
+                                                       f"leaves beside the {(used or 0) / 2**30:.1f} GiB in use"))
+    except (OSError, ValueError):
+        pass
+    return min(limits)
+
+
+def _python_inside(p) -> bool:
     from .policies import PythonPolicy, SchedulePolicy, _LayerMix
 
+    if isinstance(p, PythonPolicy):
+        return True
+    if isinstance(p, SchedulePolicy):
+        return any(_python_inside(q) for _, q in p.phases)
+    if isinstance(p, _LayerMix):
+        return _python_inside(p.base) or _python_inside(p.with_)
+    return False
+
+
+def _memory_need(scenario, policy, replications: int, keep: list[str], threads: int,
+                 mode: str = "monte_carlo") -> tuple[int, int, list[str]]:
+    """Bytes a run needs: (what its Results keep, what the engine holds only while it runs), and
+    the parts in words. Everything that grows with replications, weeks, accounts and threads,
+    and the pipeline of open deals, which grows with the wallets (docs/limits.md)."""
+    facts = scenario._core.memory_facts()
     weeks, accounts = scenario.horizon_weeks, scenario.n_accounts
-    need = replications * weeks * (len(METRICS) + 20) * 8  # portfolio series and KPIs
-    need += replications * weeks * accounts * len(keep) * 8  # kept trajectories
-    parts = [f"{replications:,} replications × {weeks} weeks"]
-    if keep:
-        parts.append(f"{len(keep)} kept metrics × {accounts} accounts")
+    epochs = -(-weeks // scenario.decision_interval_weeks)
+    contacts = facts["n_contacts"]
+    alloc_fields = len(_core.ALLOCATION_FIELDS)
+    blocks = -(-replications // 32)
+    threads = min(threads or os.cpu_count() or 1, blocks)
+    parts = []
 
-    def python_inside(p) -> bool:
-        if isinstance(p, PythonPolicy):
-            return True
-        if isinstance(p, SchedulePolicy):
-            return any(python_inside(q) for _, q in p.phases)
-        if isinstance(p, _LayerMix):
-            return python_inside(p.base) or python_inside(p.with_)
-        return False
+    def part(nbytes: int, words: str) -> int:
+        if nbytes >= 2**20:
+            parts.append(f"{words} {nbytes / 2**30:.2f} GiB")
+        return nbytes
 
-    if python_inside(policy):
-        # every replication's state is held between decision epochs, with its
-        # observation and allocation (measured: about 2.1 KB per account of 8
-        # contacts and replication; padding can double the contacts' share)
-        contacts = sum(len(a["contacts"]) for a in scenario.to_dict()["accounts"])
-        need += replications * (accounts * 1600 + contacts * 200)
-        parts.append("the state of every replication (a Python policy)")
-    limit = _physical_memory() // 2
+    kept = part(replications * weeks * (len(METRICS) + 40) * 8, f"{replications:,} replications × {weeks} weeks")
+    kept += part(replications * weeks * accounts * len(keep) * 8,
+                 f"{len(keep)} kept metrics × {accounts:,} accounts × {weeks} weeks × {replications:,} replications")
+    kept += part(weeks * accounts * 9 * 8, f"the nine-grid means ({weeks} weeks × {accounts:,} accounts × 9)")
+    kept += part(epochs * accounts * (5 + alloc_fields) * 8 + accounts * len(METRICS) * 16,
+                 f"tier shares and allocations ({epochs} epochs × {accounts:,} accounts)")
+    # per thread: nine-grid tallies (int32 counts and packed words) and tier tallies
+    running = part(threads * (weeks * accounts * (9 * 4 + 3 * 8) + epochs * accounts * 5 * 4),
+                   f"the nine-grid tallies of {threads} threads")
+    python = _python_inside(policy)
+    states = replications if python else threads
+    # open deals (40 bytes, vectors up to twice that) at the peak of the wallet's growth (§3.1),
+    # the wallet growing at the account's fit or fit target, whichever is higher
+    params = facts["params"]
+    per_week = 1.0 / (52.0 * params["deal_fraction"]) * (1.0 + params["dig_wallet_share"] / params["dig_deal_fraction"])
+    wfg = params["wallet_fit_growth"]
+    deals = 0.0
+    for g, fit, target in zip(facts["wallet_growth"], facts["fit"], facts["fit_target"]):
+        factor = max(max(g + wfg * (f - 0.5), -0.99) for f in (fit, target))  # fit reverts to its target
+        deals += per_week * math.exp(min(700.0, max(weeks - 1, 0) / 52.0 * math.log1p(factor)))
+    # each decision week's list keeps its storage through the run: the deals of the whole
+    # horizon, at the peak rate (mean field: one expected deal per account and week)
+    pipeline = (deals if mode == "monte_carlo" else accounts) * weeks * 60
+    running += part(int(min(states * pipeline, 2.0**62)), f"the open deals of {states:,} replications at their peak")
+    # a replication's state: about 1.6 KB an account and 200 bytes a contact
+    running += part(states * (accounts * 1600 + contacts * 200),
+                    f"the state of {states:,} replications" + (" (a Python policy sees them all)" if python else ""))
+    return kept, running, parts
+
+
+class MemoryLimitError(MemoryError, ValueError):
+    """A run refused before it starts: it would need more memory than this process may take."""
+
+
+# A margin for allocator slack and buffers alive at once while the results are gathered
+# (measured: 600 accounts × 5,200 weeks × 64 replications peaked at 1.14 GiB; estimated 1.58 GiB).
+_PEAK_FACTOR = 1.25
+
+
+def _refuse_if_too_big(need: int, parts: list[str], advice: str) -> None:
+    need = int(need * _PEAK_FACTOR)
+    limit, source = _memory_limit()
     if need > limit:
-        raise ValueError(
-            f"this run would need about {need / 2**30:.1f} GiB ({', '.join(parts)}), more than half of this "
-            f"machine's memory ({limit * 2 / 2**30:.1f} GiB); use fewer replications"
-            + (", or keep fewer metrics (keep=[...]) or keep=\"summary\"" if keep else ""))
+        raise MemoryLimitError(
+            f"this run would need about {need / 2**30:.2f} GiB ({'; '.join(parts) or 'outputs'}), more than "
+            f"{max(limit, 0) / 2**30:.2f} GiB, {source}; {advice}")
+
+
+def _check_memory(scenario, policy, replications: int, keep: list[str], threads: int = 0,
+                  mode: str = "monte_carlo") -> None:
+    """Refuse a run whose outputs and working memory would not fit, before it starts: running out
+    of memory would kill the Python process (a Jupyter kernel) instead of raising."""
+    kept, running, parts = _memory_need(scenario, policy, replications, keep, threads, mode)
+    _refuse_if_too_big(kept + running, parts, "use fewer replications or threads, fewer accounts or weeks"
+                       + (", or keep fewer metrics (keep=[...]) or keep=\"summary\"" if keep else ""))
+
+
+def _check_memory_of_plans(scenario, policies: list, replications: int, threads: int = 0,
+                           mode: str = "monte_carlo") -> None:
+    """compare(): every plan's Results are kept together; one run's working memory at a time."""
+    needs = [_memory_need(scenario, p, replications, [], threads, mode) for p in policies]
+    total = sum(k for k, _, _ in needs) + max(r for _, r, _ in needs)
+    parts = [f"{len(policies)} plans"] + needs[0][2]
+    _refuse_if_too_big(total, parts, "use fewer replications or plans")
 
 
 class _Progress:
@@ -153,7 +252,9 @@ def simulate(scenario: Scenario, policy=None, *, replications: int = 1000, seed:
     threads = 0 if threads is None else _count(threads, "threads", 1, 65536)
     keep_names = _keep_list(keep)
     check_settings(scenario)  # ScenarioWarning: no account managers, or a horizon under one interval
-    _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names)
+    if not isinstance(strict, bool):
+        raise ValueError(f"strict: must be True or False, got {strict!r}")
+    _check_memory(scenario, policy, replications if mode == "monte_carlo" else 1, keep_names, threads, mode)
 
     monitor = None
     runs = replications if mode == "monte_carlo" else 1

@@ -456,11 +456,17 @@ def test_numpy_scalars_are_accepted_as_numbers(small_dict, value, expected):
 
 
 def test_huge_but_valid_wallet_simulates_without_crashing(small_dict):
-    small_dict["accounts"][0]["wallet"] = 1e308
+    small_dict["accounts"][0]["wallet"] = 1e15  # the largest amount (docs/limits.md)
     scenario = cathedral.Scenario.from_dict(small_dict)
-    with np.errstate(all="ignore"):
-        res = run(scenario, replications=4)
+    res = run(scenario, replications=4)
     assert res.totals("revenue").shape == (4,)
+    assert np.all(np.isfinite(res._raw["portfolio"]))
+
+
+def test_a_wallet_whose_sums_would_overflow_is_refused(small_dict):
+    small_dict["accounts"][0]["wallet"] = 1e308
+    msg = scenario_error(small_dict)
+    assert msg.startswith("accounts[0].wallet: must be <= 1000000000000000 (sums over accounts"), msg
 
 
 def test_big_python_int_is_reported_not_truncated(small_dict):

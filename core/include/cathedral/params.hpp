@@ -24,6 +24,8 @@ enum class Domain {
   signed_unit,      // [-1, 1]
   market_factor,    // (0, 100]
   non_empty,        // a string that is not empty (no bounds on numbers)
+  events_per_year,  // [0, 5200]: events an allocation asks for (events::kMaxPerYear)
+  logit_weight,     // [-1000, 1000]: a weight in a logit, whose sum cannot overflow
 };
 
 // The bounds of a domain: one description that the checks, the JSON Schema

@@ -116,6 +116,7 @@ class Replication {
   }
   template <bool kMeanField>
   void rate_pass(double M);
+  void check_arrival_rates(int week) const;  // throws ScenarioError for a runaway wallet
   template <bool kMeanField>
   void arrivals(int week);
   std::vector<int> arriving_;  // accounts with arrivals this week (Monte Carlo)
@@ -170,6 +171,7 @@ class Replication {
   std::vector<double> benchmarking_clock_, exec_visit_clock_;  // §3.2 event clocks, in rate-weeks
   std::vector<double> signed_;             // 1 where an agreement was signed
   std::vector<double> project_rate_, dig_rate_;  // mean field: the week's expected arrivals
+  std::vector<double> arrival_rate_;             // λ + μ of the week, both modes (the runaway guard)
   std::vector<int> decided_at_;            // the week of the cached decision terms below
   std::vector<double> p_win_, margin_, p_circle_;
   std::vector<double> flow_;               // kNumFlows × accounts: the week's flows

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -177,6 +178,12 @@ nlohmann::json scenario_schema();
 // docs/scenario-format.md.
 nlohmann::json scenario_format();
 
+// The JSON text of a scenario file: a duplicate key or invalid JSON or UTF-8
+// throws ScenarioError naming the key's path or the byte offset, after `where`.
+nlohmann::json parse_scenario_text(std::istream& in, const std::string& where = "");
+
+// A path containing NUL throws ScenarioError (it would be cut there); save
+// writes a temporary file and renames it over the target.
 Scenario load_scenario(const std::string& file_path);
 void save_scenario(const Scenario& s, const std::string& file_path);
 

@@ -108,10 +108,12 @@ void Replication::rate_pass(double M) {
   const double* __restrict r_visits = r_visits_.data();
   double* __restrict to_project = kMeanField ? project_rate_.data() : residual_projects_.data();
   double* __restrict to_dig = kMeanField ? dig_rate_.data() : residual_dig_.data();
+  double* __restrict rate = arrival_rate_.data();
   CATHEDRAL_INDEPENDENT_ITERATIONS
   for (int a = 0; a < A; ++a) {
     const double lam = deals::project_rate(W[a], M, deals::discovery(p, C[a], Ibar[a]), mean_deal[a]);
     const double mu = deals::dig_rate(p, W[a], mean_deal[a], r_visits[a], C[a]);
+    rate[a] = deals::expected_count(lam, mu);
     for (int f = 0; f < 6; ++f) deal_flows[f * A + a] = 0.0;
     if constexpr (kMeanField) {
       to_project[a] = lam;
@@ -120,6 +122,28 @@ void Replication::rate_pass(double M) {
       to_project[a] -= lam;
       to_dig[a] -= mu;
     }
+  }
+}
+
+// A wallet that runs away (growth compounding over a long horizon) would
+// bring ever more deals: the run stops, naming the account and the week,
+// before the pipeline exhausts memory or a week never ends.
+void Replication::check_arrival_rates(int t) const {
+  const int A = m_.n_accounts;
+  const double* rate = arrival_rate_.data();
+  bool runaway = false;
+  for (int a = 0; a < A; ++a) runaway |= !(rate[a] <= deals::kMaxArrivalRate);
+  if (!runaway) [[likely]]
+    return;
+  for (int a = 0; a < A; ++a) {
+    if (rate[a] <= deals::kMaxArrivalRate) continue;
+    throw ScenarioError({"accounts[" + std::to_string(a) + "] (\"" + m_.account_ids[static_cast<std::size_t>(a)] +
+                         "\"): at week " + std::to_string(t) + " it would see " + format_number(rate[a]) +
+                         " expected deals a week, more than " + format_number(deals::kMaxArrivalRate) +
+                         " (its wallet is " + format_number(wallet_[a]) + ", from " +
+                         format_number(m_.wallet[static_cast<std::size_t>(a)]) +
+                         ", times the market cycle); lower its wallet_growth, params.wallet_fit_growth or "
+                         "params.macro_sd, or shorten horizon_weeks"});
   }
 }
 

@@ -65,7 +65,7 @@ Replication::Replication(const Model& m, Mode mode, ContactLayout layout)
   for (auto* v : {&fit_, &fit_target_, &wallet_, &coverage_, &satisfaction_, &org_, &support_index_,
                   &intimacy_index_, &residual_projects_, &residual_dig_, &revenue_to_date_, &gp_to_date_,
                   &r_visits_, &r_service_, &competitor_, &fit_eps_, &org_start_, &intimacy_loss_, &n_benchmarking_,
-                  &n_exec_visits_, &benchmarking_clock_, &exec_visit_clock_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_,
+                  &n_exec_visits_, &benchmarking_clock_, &exec_visit_clock_, &signed_, &agreement_left_, &pursue_agreement_, &project_rate_, &dig_rate_, &arrival_rate_,
                   &p_win_, &margin_, &p_circle_, &benchmarking_rate_, &exec_visit_rate_, &centre_, &centre_opens_,
                   &fixed_spend_, &fixed_hours_, &social_hours_, &value_hours_})
     v->assign(A, 0.0);
@@ -241,6 +241,17 @@ void Replication::begin_epoch(int week, std::span<const double> allocation, cons
     fixed_spend_[a] = fixed.spend;
     fixed_hours_[a] = fixed.hours;
   }
+  if (!(max_rate <= events::kMaxPerYear)) [[unlikely]]
+    for (int a = 0; a < m_.n_accounts; ++a)
+      for (const AllocField f : {AllocField::benchmarking, AllocField::exec_visits}) {
+        const double rate = alloc_[static_cast<std::size_t>(a) * kNumAllocFields + static_cast<std::size_t>(f)];
+        if (!(rate <= events::kMaxPerYear))
+          throw std::invalid_argument("allocation of account \"" + m_.account_ids[static_cast<std::size_t>(a)] +
+                                      "\" at week " + std::to_string(week) + ": " +
+                                      kAllocFieldNames[static_cast<std::size_t>(f)] + " " + format_number(rate) +
+                                      " a year; at most " + format_number(events::kMaxPerYear) +
+                                      " are allowed (100 a week)");
+      }
   at_most_two_events_ = events::at_most_two(max_rate);
   for (std::size_t k = 0; k < focus.size(); ++k) focus_[static_cast<std::size_t>(internal_[k])] = focus[k];
   key_drives();
@@ -380,6 +391,7 @@ void Replication::step(int t, const RecordTargets& out) {
   indices(t, out, fused);
   agreement_pass();
   rate_pass<kMeanField>(M);
+  check_arrival_rates(t);
   arrivals<kMeanField>(t);
   decisions<kMeanField>(t);
   accounting_pass(t);

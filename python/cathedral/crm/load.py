@@ -66,7 +66,9 @@ def _model_domains() -> dict:
 # (docs/model.md §2), then the columns only the CRM export has.
 _DOMAINS = {
     **_model_domains(),
-    "fte": (0.0, None, True), "hours": (0.0, None, False), "money": (0.0, None, False),
+    # bounds far above any real record that keep sums finite (a value of 1e308 would load and
+    # overflow later): an activity's hours, money
+    "fte": (0.0, None, True), "hours": (0.0, 1000.0, False), "money": (0.0, 1e12, False),
     "score": (0.0, 1.0, False), "margin": (-1.0, 1.0, False),
 }
 
@@ -216,7 +218,8 @@ class _Rows:
         action = "row dropped" if required or drop_invalid else f"repaired: {repair_note}"
         self._report(bad, column, lambda v: f"malformed number {v!r}", action)
         if column == "hours":
-            self._report(out, column, lambda v: f"negative hours {v}", action)
+            self._report(out, column, lambda v: f"negative hours {v}" if float(v) < 0 else
+                         f"out of range {v} (must be {dom})", action)
         else:
             self._report(out, column, lambda v: f"out of range {v} (must be {dom})", action)
         if required:
@@ -409,6 +412,14 @@ def load(folder: str | os.PathLike, strict: bool = False) -> CRM:
     r.required_text("account_id")
     r.unique(["account_id"], "account_id")
     r.number("wallet", required=True)
+    # a wallet so small that the mean deal size underflows passes > 0 and fails in the scenario
+    # (docs/model.md §3.6: deal_fraction · dig_deal_fraction · wallet must be a normal number)
+    defaults = {row["name"]: row["default"] for row in _core.param_table()}
+    wallet = pd.to_numeric(r.frame["wallet"], errors="coerce").to_numpy(dtype=float)
+    tiny = np.isfinite(wallet) & (wallet > 0) & (
+        wallet * defaults["deal_fraction"] * defaults["dig_deal_fraction"] < np.finfo(float).tiny)
+    r._report(tiny, "wallet", lambda v: f"too small: the mean deal size underflows, got {v}", "row dropped")
+    r.keep &= ~tiny
     for col in ACCOUNT_NUMBERS:
         f = r.frame
         empty = (f[col] == "").to_numpy()

@@ -42,10 +42,20 @@ inline double dig_rate(const Params& p, double W, double mean_deal, double r_vis
   return p.dig_wallet_share * W / (52.0 * p.dig_deal_fraction * mean_deal) * r_visits * C;
 }
 
+// Limits that keep a run finite. A scenario is refused when an account would
+// see more than kMaxDealsPerWeek deals a week from its initial wallet (at
+// M = 1); a run stops with an error when a grown wallet (and the market) bring
+// an account more than kMaxArrivalRate expected deals in a week.
+inline constexpr double kMaxDealsPerWeek = 10000.0;
+inline constexpr double kMaxArrivalRate = 100.0 * kMaxDealsPerWeek;
+
 // Deal size multiplier: LogNormal(−σ²/2, σ) from a standard normal draw (mean 1).
+// For σ so large that σ² and σ·z overflow (−inf + inf), the exponent in the
+// form σ·(z − σ/2), which cannot give NaN; elsewhere the exact bits of the first.
 inline double size_factor(const Params& p, double z) {
   const double s = p.deal_size_sigma;
-  return elementary::exp(-0.5 * s * s + s * z);
+  const double exponent = -0.5 * s * s + s * z;
+  return elementary::exp(select(exponent == exponent, exponent, s * (z - 0.5 * s)));
 }
 
 // A deal's size: d̄ · LogNormal(−σ²/2, σ), times dig_deal_fraction for a dug deal.

@@ -18,6 +18,11 @@ inline double held(double before, double after) { return std::floor(after / 52.0
 // Mean field: the expected count of the week, b/52 (fractional).
 inline double expected(double per_year) { return per_year / 52.0; }
 
+// The most events of a kind an allocation may ask for in a year (100 a week):
+// a week holds its events one after another (org_layer::times_power), so
+// this bounds the work of a week and keeps Ctrl-C prompt.
+inline constexpr double kMaxPerYear = 5200.0;
+
 // A bound on the events a week can hold when no rate exceeds `max_per_year`,
 // rounding included: at most two while max_per_year <= 52.
 inline bool at_most_two(double max_per_year) { return max_per_year <= 52.0; }
