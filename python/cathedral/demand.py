@@ -74,8 +74,8 @@ def demand(scenario, policy=None) -> pd.DataFrame:
 
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: must be a cathedral.Scenario, got {type(scenario).__name__}")
-    unbounded = scenario.with_resources(account_managers=1e300, executive_days_per_year=1e300,
-                                        budget_per_year=1e300)
+    unbounded = scenario.with_resources(account_managers=1e15, executive_days_per_year=1e15,
+                                        budget_per_year=1e15)
     res = simulate(unbounded, policy, mode="mean_field", progress=False)
     alloc = res._raw["allocation_mean"]  # epochs × accounts × fields, unscaled (nothing binds)
     jic = _jic_column()
