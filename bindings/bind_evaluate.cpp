@@ -12,23 +12,11 @@
 #include "cathedral/model.hpp"
 #include "cathedral/scenario.hpp"
 #include "monitor.hpp"
+#include "run_result.hpp"
 
 namespace py = pybind11;
 
 namespace cathedral::bindings {
-
-Mode parse_mode(const std::string& mode);
-
-namespace {
-
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
-  auto* owned = new std::vector<T>(std::move(data));
-  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>(shape, owned->data(), free_when_done);
-}
-
-}  // namespace
 
 void bind_evaluate(py::module_& m) {
   m.def(
@@ -60,19 +48,13 @@ void bind_evaluate(py::module_& m) {
                                         " in field " + std::string(kAllocFieldNames[field]));
         }
         PythonMonitor watch(progress);
-        const RunMonitor monitor = watch.monitor();
-        EvaluateResult r;
-        try {
-          py::gil_scoped_release release;
-          r = evaluate(model, {x, n}, allocations.shape(0), {}, o, monitor);
-        } catch (const RunCancelled&) {
-          watch.rethrow_if_cancelled();
-          throw;
-        }
+        EvaluateResult r = watch.run([&](const RunMonitor& monitor) {
+          return evaluate(model, {x, n}, allocations.shape(0), {}, o, monitor);
+        });
         py::dict out;
         const py::ssize_t C = r.candidates, R = r.replications, A = r.n_accounts;
-        out["account_objective"] = to_numpy(std::move(r.account_objective), {C, A});
-        out["replication_objective"] = to_numpy(std::move(r.replication_objective), {C, R});
+        out["account_objective"] = owned_array(std::move(r.account_objective), {C, A});
+        out["replication_objective"] = owned_array(std::move(r.replication_objective), {C, R});
         return out;
       },
       py::arg("scenario"), py::arg("allocations"), py::arg("objective"), py::arg("week_weights"), py::arg("mode"),

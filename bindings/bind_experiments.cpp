@@ -14,6 +14,7 @@
 #include "cathedral/policy.hpp"
 #include "cathedral/scenario.hpp"
 #include "json_convert.hpp"
+#include "monitor.hpp"
 #include "policy_tree.hpp"
 #include "run_result.hpp"
 
@@ -22,13 +23,6 @@ namespace py = pybind11;
 namespace cathedral::bindings {
 
 namespace {
-
-template <class T>
-py::array_t<T> owned_array(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
-  auto* owned = new std::vector<T>(std::move(data));
-  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>(shape, owned->data(), free_when_done);
-}
 
 template <class T>
 std::vector<T> to_vector(const py::handle& obj) {
@@ -41,65 +35,6 @@ std::vector<batch::Edit> resolve_all(const Scenario& s, const std::vector<std::p
   std::vector<batch::Edit> out;
   for (const auto& [path, how] : edits) out.push_back(batch::resolve(s, path, how));
   return out;
-}
-
-// Ctrl-C and progress, called from the thread that started the run (see bind_simulation.cpp).
-struct Monitor {
-  py::object progress;
-  std::optional<py::error_already_set> python_error;
-  RunMonitor fn() {
-    return [this](double done) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) {
-        python_error.emplace();
-        return false;
-      }
-      if (!progress.is_none()) {
-        try {
-          progress(done);
-        } catch (py::error_already_set& e) {
-          python_error.emplace(std::move(e));
-          return false;
-        }
-      }
-      return true;
-    };
-  }
-  template <class Run>
-  auto operator()(Run&& run) {
-    const RunMonitor monitor = fn();
-    try {
-      py::gil_scoped_release release;
-      return run(monitor);
-    } catch (const RunCancelled&) {
-      if (python_error) throw std::move(*python_error);
-      throw;
-    }
-  }
-};
-
-RunOptions run_options(std::int64_t replications, std::uint64_t seed, const std::string& mode, int threads,
-                       const std::vector<std::string>& keep, bool strict) {
-  RunOptions options;
-  options.replications = replications;
-  options.seed = seed;
-  options.mode = parse_mode(mode);
-  options.threads = threads;
-  options.strict = strict;
-  for (const std::string& name : keep) {
-    const int idx = metric_index(name);
-    if (idx < 0) throw std::invalid_argument("keep: unknown metric \"" + name + "\"");
-    options.keep_trajectories.push_back(idx);
-  }
-  options.validate();
-  return options;
-}
-
-std::shared_ptr<const Policy> policy_for(const Scenario& scenario, const Model& model, py::object tree) {
-  if (!tree.is_none()) return build_policy(tree, scenario, model);
-  if (scenario.policy) return make_policy(*scenario.policy, model);
-  throw std::invalid_argument(
-      "policy: the scenario has no `policy` and none was passed; pass policy=cathedral.policies.static(...)");
 }
 
 }  // namespace
@@ -166,8 +101,8 @@ void bind_experiments(py::module_& m) {
         o.first_block = first_block;
         o.n_blocks = n_blocks;
         o.keep_replications = keep_replications;
-        Monitor monitor{progress, {}};
-        batch::PointsResult r = monitor([&](const RunMonitor& fn) {
+        PythonMonitor monitor(progress);
+        batch::PointsResult r = monitor.run([&](const RunMonitor& fn) {
           return batch::run_points(s, resolved, v, n_points, plans, o, fn);
         });
         const py::ssize_t P = r.points, L = r.plans, B = r.blocks, K = r.outcomes, T = r.periods;
@@ -192,8 +127,8 @@ void bind_experiments(py::module_& m) {
         const RunOptions o = run_options(replications, seed, mode, threads, keep, strict);
         const Model model = Model::build(s);
         const auto policy = policy_for(s, model, policy_tree);
-        Monitor monitor{progress, {}};
-        batch::BlockPart p = monitor([&](const RunMonitor& fn) {
+        PythonMonitor monitor(progress);
+        batch::BlockPart p = monitor.run([&](const RunMonitor& fn) {
           return batch::run_blocks(model, *policy, o, first_block, n_blocks, fn);
         });
         const py::ssize_t n = p.replications, H = model.horizon_weeks, A = model.n_accounts, E = model.n_epochs,

@@ -21,16 +21,29 @@ namespace py = pybind11;
 
 namespace cathedral::bindings {
 
-namespace {
-
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& data, std::vector<py::ssize_t> shape) {
-  auto* owned = new std::vector<T>(std::move(data));
-  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>(shape, owned->data(), free_when_done);
+RunOptions run_options(std::int64_t replications, std::uint64_t seed, const std::string& mode, int threads,
+                       const std::vector<std::string>& keep, bool strict) {
+  RunOptions options;
+  options.replications = replications;
+  options.seed = seed;
+  options.mode = parse_mode(mode);
+  options.threads = threads;
+  options.strict = strict;
+  for (const std::string& name : keep) {
+    const int idx = metric_index(name);
+    if (idx < 0) throw std::invalid_argument("keep: unknown metric \"" + name + "\"");
+    options.keep_trajectories.push_back(idx);
+  }
+  options.validate();
+  return options;
 }
 
-}  // namespace
+std::shared_ptr<const Policy> policy_for(const Scenario& scenario, const Model& model, py::object tree) {
+  if (!tree.is_none()) return build_policy(tree, scenario, model);
+  if (scenario.policy) return make_policy(*scenario.policy, model);
+  throw std::invalid_argument(
+      "policy: the scenario has no `policy` and none was passed; pass policy=cathedral.policies.static(...)");
+}
 
 Mode parse_mode(const std::string& mode) {
   if (mode == "monte_carlo") return Mode::monte_carlo;
@@ -48,19 +61,19 @@ py::dict result_to_dict(RunResult&& r, const std::string& mode) {
   out["horizon_weeks"] = r.horizon_weeks;
   out["decision_interval_weeks"] = r.decision_interval_weeks;
   out["kpi_names"] = r.kpi_names;
-  out["portfolio"] = to_numpy(std::move(r.portfolio), {R, H, kNumMetrics});
-  out["kpis"] = to_numpy(std::move(r.kpis), {R, K});
-  out["account_mean"] = to_numpy(std::move(r.account_mean), {A, kNumMetrics});
-  out["account_var"] = to_numpy(std::move(r.account_var), {A, kNumMetrics});
-  out["grid_mean"] = to_numpy(std::move(r.grid_mean), {H, A, 9});
-  out["tier_share"] = to_numpy(std::move(r.tier_share), {E, A, 5});
-  out["allocation_mean"] = to_numpy(std::move(r.allocation_mean), {E, A, kNumAllocFields});
-  out["scale"] = to_numpy(std::move(r.scale), {R, E});
-  out["binding"] = to_numpy(std::move(r.binding), {R, E});
-  out["infeasible"] = to_numpy(std::move(r.infeasible), {R, E});
+  out["portfolio"] = owned_array(std::move(r.portfolio), {R, H, kNumMetrics});
+  out["kpis"] = owned_array(std::move(r.kpis), {R, K});
+  out["account_mean"] = owned_array(std::move(r.account_mean), {A, kNumMetrics});
+  out["account_var"] = owned_array(std::move(r.account_var), {A, kNumMetrics});
+  out["grid_mean"] = owned_array(std::move(r.grid_mean), {H, A, 9});
+  out["tier_share"] = owned_array(std::move(r.tier_share), {E, A, 5});
+  out["allocation_mean"] = owned_array(std::move(r.allocation_mean), {E, A, kNumAllocFields});
+  out["scale"] = owned_array(std::move(r.scale), {R, E});
+  out["binding"] = owned_array(std::move(r.binding), {R, E});
+  out["infeasible"] = owned_array(std::move(r.infeasible), {R, E});
   py::dict traj;
   for (std::size_t i = 0; i < r.trajectory_metrics.size(); ++i)
-    traj[py::str(kMetricNames[r.trajectory_metrics[i]])] = to_numpy(std::move(r.trajectories[i]), {R, H, A});
+    traj[py::str(kMetricNames[r.trajectory_metrics[i]])] = owned_array(std::move(r.trajectories[i]), {R, H, A});
   out["trajectories"] = traj;
   return out;
 }
@@ -72,39 +85,12 @@ void bind_simulation(py::module_& m) {
          const std::string& mode, int threads, const std::vector<std::string>& keep, bool strict,
          py::object progress) {
         // Everything the user passed is checked here, with the GIL held.
-        RunOptions options;
-        options.replications = replications;
-        options.seed = seed;
-        options.mode = parse_mode(mode);
-        options.threads = threads;
-        options.strict = strict;
-        for (const std::string& name : keep) {
-          const int idx = metric_index(name);
-          if (idx < 0) throw std::invalid_argument("keep: unknown metric \"" + name + "\"");
-          options.keep_trajectories.push_back(idx);
-        }
-        options.validate();
+        const RunOptions options = run_options(replications, seed, mode, threads, keep, strict);
         const Model model = Model::build(scenario);
-        std::shared_ptr<const Policy> policy;
-        if (!policy_spec.is_none())
-          policy = build_policy(policy_spec, scenario, model);
-        else if (scenario.policy)
-          policy = make_policy(*scenario.policy, model);
-        else
-          throw std::invalid_argument(
-              "policy: the scenario has no `policy` and none was passed; pass policy=cathedral.policies.static(...)");
-
+        const std::shared_ptr<const Policy> policy = policy_for(scenario, model, policy_spec);
         // Called from this thread while the workers run: Ctrl-C and progress.
         PythonMonitor watch(progress);
-        const RunMonitor monitor = watch.monitor();
-        RunResult r;
-        try {
-          py::gil_scoped_release release;
-          r = run(model, *policy, options, monitor);
-        } catch (const RunCancelled&) {
-          watch.rethrow_if_cancelled();
-          throw;
-        }
+        RunResult r = watch.run([&](const RunMonitor& monitor) { return run(model, *policy, options, monitor); });
         watch.finished();
         return result_to_dict(std::move(r), mode);
       },

@@ -37,6 +37,18 @@ class PythonMonitor {
   void rethrow_if_cancelled() {
     if (error_) throw std::move(*error_);
   }
+  // run(monitor) with the GIL released; a run cancelled from Python rethrows the Python error.
+  template <class Run>
+  auto run(Run&& body) {
+    const RunMonitor watch = monitor();
+    try {
+      pybind11::gil_scoped_release release;
+      return body(watch);
+    } catch (const RunCancelled&) {
+      rethrow_if_cancelled();
+      throw;
+    }
+  }
   void finished() {
     if (!progress_.is_none()) progress_(1.0);
   }

@@ -528,15 +528,7 @@ RunResult combine_blocks(const Model& m, const RunOptions& o, std::vector<BlockP
   if (next != all_blocks) throw std::invalid_argument("combine_blocks: the parts must cover every block once");
   const int H = m.horizon_weeks, A = m.n_accounts, E = m.n_epochs;
   const std::size_t Hs = static_cast<std::size_t>(H), As = static_cast<std::size_t>(A), Es = static_cast<std::size_t>(E);
-  RunResult res;
-  res.replications = R;
-  res.horizon_weeks = H;
-  res.n_accounts = A;
-  res.n_epochs = E;
-  res.decision_interval_weeks = m.decision_interval_weeks;
-  res.seed = o.seed;
-  res.mode = o.mode;
-  res.trajectory_metrics = o.keep_trajectories;
+  RunResult res = empty_result(m, o, R);
   res.trajectories.resize(o.keep_trajectories.size());
   const std::size_t account_size = As * kNumMetrics, allocation_size = Es * As * kNumAllocFields;
   std::vector<double> account_sum(account_size, 0.0), account_sq(account_size, 0.0), allocation_sum(allocation_size, 0.0);

@@ -404,14 +404,7 @@ RunResult reference_run(const Model& m, const Policy& policy, const RunOptions& 
   const auto RH = static_cast<std::size_t>(R) * static_cast<std::size_t>(H);
   const std::size_t row_size = static_cast<std::size_t>(A) * kNumAllocFields;
 
-  RunResult res;
-  res.replications = R;
-  res.horizon_weeks = H;
-  res.n_accounts = A;
-  res.n_epochs = E;
-  res.decision_interval_weeks = m.decision_interval_weeks;
-  res.seed = o.seed;
-  res.mode = o.mode;
+  RunResult res = empty_result(m, o, R);
   res.portfolio.assign(RH * kNumMetrics, 0.0);
   res.scale.assign(static_cast<std::size_t>(R) * E, 1.0);
   res.binding.assign(static_cast<std::size_t>(R) * E, 0);
@@ -518,7 +511,6 @@ RunResult reference_run(const Model& m, const Policy& policy, const RunOptions& 
   for (std::int64_t r = 0; r < R; ++r)
     compute_kpis({res.portfolio.data() + static_cast<std::size_t>(r) * H * kNumMetrics, static_cast<std::size_t>(H) * kNumMetrics},
                  H, m.resources.account_managers, {res.kpis.data() + static_cast<std::size_t>(r) * nk, nk});
-  res.trajectory_metrics = o.keep_trajectories;
   for (int id : o.keep_trajectories) res.trajectories.push_back(trajectory[static_cast<std::size_t>(id)]);
   return res;
 }

@@ -52,18 +52,11 @@ class Runner {
     threads_ = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     threads_ = static_cast<int>(std::min<std::int64_t>(threads_, n_blocks_));
 
-    res_.replications = R_;
-    res_.horizon_weeks = H_;
-    res_.n_accounts = A_;
-    res_.n_epochs = E_;
-    res_.decision_interval_weeks = m.decision_interval_weeks;
-    res_.seed = o.seed;
-    res_.mode = o.mode;
+    res_ = empty_result(m, o, R_);
     res_.portfolio.assign(static_cast<std::size_t>(R_) * H_ * kNumMetrics, 0.0);
     res_.scale.assign(static_cast<std::size_t>(R_) * E_, 1.0);
     res_.binding.assign(static_cast<std::size_t>(R_) * E_, 0);
     res_.infeasible.assign(static_cast<std::size_t>(R_) * E_, 0);
-    res_.trajectory_metrics = o.keep_trajectories;
     for (std::size_t i = 0; i < o.keep_trajectories.size(); ++i)
       res_.trajectories.emplace_back(static_cast<std::size_t>(R_) * H_ * A_, 0.0);
     account_sum_.assign(static_cast<std::size_t>(A_) * kNumMetrics, 0.0);
@@ -310,6 +303,19 @@ class Runner {
 };
 
 }  // namespace
+
+RunResult empty_result(const Model& m, const RunOptions& o, std::int64_t replications) {
+  RunResult res;
+  res.replications = replications;
+  res.horizon_weeks = m.horizon_weeks;
+  res.n_accounts = m.n_accounts;
+  res.n_epochs = m.n_epochs;
+  res.decision_interval_weeks = m.decision_interval_weeks;
+  res.seed = o.seed;
+  res.mode = o.mode;
+  res.trajectory_metrics = o.keep_trajectories;
+  return res;
+}
 
 RunResult run(const Model& model, const Policy& policy, const RunOptions& options, const RunMonitor& monitor) {
   options.validate();

@@ -35,8 +35,6 @@ def _whole_task(scenario, policy, replications, seed, mode, keep, strict):
 def simulate_on(client, scenario, policy, *, replications: int, seed: int, mode: str, keep: list[str],
                 strict: bool, monitor=None) -> dict:
     """The raw results of simulate() computed on the client's workers."""
-    from distributed import as_completed
-
     tree = as_tree(policy, scenario)
     if isinstance(tree, dict):
         _core.batch_check_plan(scenario._core, tree, "policy")  # a bad plan fails here, before any task
@@ -54,6 +52,16 @@ def simulate_on(client, scenario, policy, *, replications: int, seed: int, mode:
     shared = client.scatter(scenario, broadcast=True, hash=False)
     futures = [client.submit(_blocks_task, shared, tree, replications, seed, mode, keep, strict, b,
                              min(per, n_blocks - b), pure=False) for b in range(0, n_blocks, per)]
+    parts = gather_parts(client, futures, shared, monitor)
+    return _core.combine_blocks(scenario._core, replications, seed, mode, keep, parts)
+
+
+def gather_parts(client, futures, shared, monitor=None) -> list:
+    """The futures' results in the order they finish (each part says which points or blocks it
+    holds, so order does not matter), reporting progress; cancels what is left, and the shared
+    data, on the way out (also on Ctrl-C or an error)."""
+    from distributed import as_completed
+
     parts = []
     try:
         for done, (_, part) in enumerate(as_completed(futures, with_results=True), start=1):
@@ -62,4 +70,4 @@ def simulate_on(client, scenario, policy, *, replications: int, seed: int, mode:
                 monitor(done / len(futures))
     finally:
         client.cancel(futures + [shared])
-    return _core.combine_blocks(scenario._core, replications, seed, mode, keep, parts)
+    return parts

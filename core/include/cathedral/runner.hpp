@@ -63,6 +63,10 @@ struct RunResult {
   std::vector<std::vector<double>> trajectories;  // per kept metric: replications × weeks × accounts
 };
 
+// A RunResult holding the run's description (sizes, seed, mode, kept metrics), no data yet:
+// the one place that fills it, for the runner, the reference run and the batch entry points.
+RunResult empty_result(const Model& model, const RunOptions& options, std::int64_t replications);
+
 RunResult run(const Model& model, const Policy& policy, const RunOptions& options,
               const RunMonitor& monitor = {});
 

@@ -227,21 +227,14 @@ def _split(n_points: int, n_blocks: int, workers: int, split_blocks: bool = True
 
 
 def _on_cluster(client, payload: _Payload, n_points: int, n_blocks: int, monitor) -> list[dict]:
-    from distributed import as_completed
 
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     tasks = _split(n_points, n_blocks, workers, all(spec is not False for _, _, spec in payload.plans))
     shared = client.scatter(payload, broadcast=True, hash=False)
     futures = [client.submit(run_task, shared, *t, pure=False) for t in tasks]
-    parts = []
-    try:
-        for done, (_, part) in enumerate(as_completed(futures, with_results=True), start=1):
-            parts.append(part)
-            if monitor is not None:
-                monitor(done / len(futures))
-    finally:
-        client.cancel(futures + [shared])
-    return parts
+    from ..distributed import gather_parts
+
+    return gather_parts(client, futures, shared, monitor)
 
 
 def _combine(parts: list[dict], n_points: int, n_plans: int, n_blocks: int, n_reps: int, K: int, T: int, keep: bool):
