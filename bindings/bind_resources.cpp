@@ -12,6 +12,7 @@
 #include <pybind11/stl.h>
 
 #include "cathedral/model.hpp"
+#include "cathedral/model/accounting.hpp"
 #include "cathedral/resources.hpp"
 #include "cathedral/scenario.hpp"
 
@@ -29,6 +30,11 @@ py::dict use_dict(const ResourceUse& u) {
 }  // namespace
 
 void bind_resources(py::module_& m) {
+  m.def(
+      "team_cost_per_week",
+      [](const Scenario& s) { return accounting::team_cost_per_week(s.resources); }, py::arg("scenario"),
+      "The account managers' cost a week (docs/model.md §3.7): carried by the portfolio's contribution and "
+      "cash flow, not by an account's.");
   m.def(
       "planned_use",
       [](const Scenario& s, py::array_t<double, py::array::c_style | py::array::forcecast> allocation,

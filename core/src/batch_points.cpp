@@ -18,6 +18,7 @@
 #include "cathedral/policy.hpp"
 #include "cathedral/replication.hpp"
 #include "cathedral/resources.hpp"
+#include "cathedral/run_parts.hpp"
 #include "cathedral/schema/scenario_tables.hpp"
 #include "cathedral/tiers.hpp"
 
@@ -224,35 +225,6 @@ Scenario point_scenario(const Scenario& base, const std::vector<Edit>& edits, st
 }
 
 namespace {
-
-// One replication through every epoch, as run() runs it for a built-in policy.
-// `on_epoch(e, fit, obs)` sees each epoch's fitted allocation (in `alloc`).
-template <class OnEpoch>
-void run_replication(const Model& m, const Policy& policy, Replication& rep, Observation& obs,
-                     std::vector<double>& alloc, std::int64_t r, std::uint64_t seed, bool strict,
-                     const RecordTargets& out, const ParallelRun& parallel, OnEpoch&& on_epoch) {
-  rep.start(r, seed);
-  for (int e = 0; e < m.n_epochs; ++e) {
-    if (parallel.cancelled()) return;
-    const int t0 = m.epoch_start(e);
-    obs.epoch = e;
-    obs.week = t0;
-    rep.observe(obs, 0, /*tiers_only=*/true);
-    policy.decide(obs, alloc);
-    const ResourceFit fit = fit_to_resources(m, alloc, rep.jic_running(), strict, e);
-    on_epoch(e, fit, obs);
-    rep.begin_epoch(t0, alloc, policy.contact_focus(t0));
-    for (int t = t0; t < m.epoch_end(e); ++t) rep.run_week(t, out);
-  }
-  rep.finish(out);
-}
-
-void fill_resources(const Model& m, Observation& obs) {
-  const ResourceUse cap = capacity(m);
-  obs.am_hours_per_week = cap.am_hours;
-  obs.executive_days_per_year = cap.executive_days;
-  obs.budget_per_year = cap.budget;
-}
 
 void check_outcomes(const PointsOptions& o, int horizon) {
   if (o.outcomes.empty()) throw std::invalid_argument("outcomes: at least one is needed");
@@ -484,11 +456,7 @@ BlockPart run_blocks(const Model& m, const Policy& policy, const RunOptions& o, 
         out.trajectories.emplace_back(o.keep_trajectories[k], part.trajectories[k].data() + i * Hs * As);
       run_replication(m, policy, *tally.rep, obs, alloc, r, o.seed, o.strict, out, parallel,
                       [&](int e, const ResourceFit& fit, const Observation& seen) {
-                        for (int a = 0; a < A; ++a) {
-                          const std::size_t j = seen.at(0, a);
-                          ++tally.tiers[(static_cast<std::size_t>(e) * As + static_cast<std::size_t>(a)) * 5 +
-                                        static_cast<std::size_t>(seen.cash_flow[j] ? kCashFlowLabel : seen.tier[j])];
-                        }
+                        tally_tiers(seen, 0, e, tally.tiers.data());
                         const std::size_t at = i * Es + static_cast<std::size_t>(e);
                         part.scale[at] = fit.scale;
                         part.binding[at] = static_cast<std::int8_t>(fit.binding);
@@ -553,25 +521,7 @@ RunResult combine_blocks(const Model& m, const RunOptions& o, std::vector<BlockP
     for (std::size_t i = 0; i < tiers.size(); ++i) tiers[i] += p.tiers[i];
     p = BlockPart{};  // free as we go
   }
-  const double n = static_cast<double>(R);
-  res.account_mean.resize(account_size);
-  res.account_var.resize(account_size);
-  for (std::size_t i = 0; i < account_size; ++i) {
-    res.account_mean[i] = outputs::mean(account_sum[i], n);
-    res.account_var[i] = outputs::sample_variance(account_sum[i], account_sq[i], n);
-  }
-  res.allocation_mean.resize(allocation_size);
-  for (std::size_t i = 0; i < allocation_size; ++i) res.allocation_mean[i] = outputs::mean(allocation_sum[i], n);
-  res.grid_mean.resize(grid.size());
-  for (std::size_t i = 0; i < grid.size(); ++i) res.grid_mean[i] = outputs::mean(static_cast<double>(grid[i]), n);
-  res.tier_share.resize(tiers.size());
-  for (std::size_t i = 0; i < tiers.size(); ++i) res.tier_share[i] = outputs::mean(static_cast<double>(tiers[i]), n);
-  res.kpi_names = kpi_names(H);
-  const std::size_t nk = res.kpi_names.size();
-  res.kpis.assign(static_cast<std::size_t>(R) * nk, 0.0);
-  for (std::int64_t r = 0; r < R; ++r)
-    compute_kpis({res.portfolio.data() + static_cast<std::size_t>(r) * Hs * kNumMetrics, Hs * kNumMetrics}, H,
-                 m.resources.account_managers, {res.kpis.data() + static_cast<std::size_t>(r) * nk, nk});
+  finish_result(res, m, account_sum, account_sq, allocation_sum, grid, tiers);
   return res;
 }
 

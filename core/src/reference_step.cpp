@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "cathedral/run_parts.hpp"
 #include "cathedral/model/accounting.hpp"
 #include "cathedral/model/agreements.hpp"
 #include "cathedral/model/broad_layer.hpp"
@@ -435,10 +436,7 @@ RunResult reference_run(const Model& m, const Policy& policy, const RunOptions& 
     for (std::int64_t r = 0; r < R; ++r) {
       ReferenceReplication& rep = reps[static_cast<std::size_t>(r)];
       const std::span<double> row(alloc.data() + static_cast<std::size_t>(r) * row_size, row_size);
-      for (int a = 0; a < A; ++a) {
-        const std::size_t i = obs.at(static_cast<int>(r), a);
-        ++tiers[(static_cast<std::size_t>(e) * A + a) * 5 + (obs.cash_flow[i] ? kCashFlowLabel : obs.tier[i])];
-      }
+      tally_tiers(obs, static_cast<int>(r), e, tiers.data());
       const ResourceFit fit = fit_to_resources(m, row, rep.jic_running(), o.strict, e);  // §4
       const std::size_t at = static_cast<std::size_t>(r) * E + e;
       res.scale[at] = fit.scale;
@@ -462,7 +460,6 @@ RunResult reference_run(const Model& m, const Policy& policy, const RunOptions& 
 
   // §8 per account: flows summed over the horizon (in week order), states at
   // its end; means and variances over replications summed block by block (§10).
-  const double n = static_cast<double>(R);
   std::vector<double> sum(static_cast<std::size_t>(A) * kNumMetrics, 0.0), sq(sum.size(), 0.0);
   std::vector<double> alloc_sum(static_cast<std::size_t>(E) * row_size, 0.0);
   std::vector<double> block_sum(sum.size()), block_sq(sum.size()), block_alloc(alloc_sum.size());
@@ -492,25 +489,7 @@ RunResult reference_run(const Model& m, const Policy& policy, const RunOptions& 
     }
     for (std::size_t i = 0; i < alloc_sum.size(); ++i) alloc_sum[i] += block_alloc[i];
   }
-  res.account_mean.resize(sum.size());
-  res.account_var.resize(sum.size());
-  for (std::size_t i = 0; i < sum.size(); ++i) {
-    res.account_mean[i] = outputs::mean(sum[i], n);
-    res.account_var[i] = outputs::sample_variance(sum[i], sq[i], n);
-  }
-  res.allocation_mean.resize(alloc_sum.size());
-  for (std::size_t i = 0; i < alloc_sum.size(); ++i) res.allocation_mean[i] = outputs::mean(alloc_sum[i], n);
-  res.grid_mean.resize(grid.size());
-  for (std::size_t i = 0; i < grid.size(); ++i) res.grid_mean[i] = outputs::mean(static_cast<double>(grid[i]), n);
-  res.tier_share.resize(tiers.size());
-  for (std::size_t i = 0; i < tiers.size(); ++i) res.tier_share[i] = outputs::mean(static_cast<double>(tiers[i]), n);
-
-  res.kpi_names = kpi_names(H);
-  const std::size_t nk = res.kpi_names.size();
-  res.kpis.assign(static_cast<std::size_t>(R) * nk, 0.0);
-  for (std::int64_t r = 0; r < R; ++r)
-    compute_kpis({res.portfolio.data() + static_cast<std::size_t>(r) * H * kNumMetrics, static_cast<std::size_t>(H) * kNumMetrics},
-                 H, m.resources.account_managers, {res.kpis.data() + static_cast<std::size_t>(r) * nk, nk});
+  finish_result(res, m, sum, sq, alloc_sum, grid, tiers);
   for (int id : o.keep_trajectories) res.trajectories.push_back(trajectory[static_cast<std::size_t>(id)]);
   return res;
 }

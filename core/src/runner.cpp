@@ -13,6 +13,7 @@
 
 #include "cathedral/model/outputs.hpp"
 #include "cathedral/parallel.hpp"
+#include "cathedral/run_parts.hpp"
 
 namespace cathedral {
 
@@ -97,12 +98,10 @@ class Runner {
   // Tiers seen at the epoch, then the policy's allocation fitted to the resources.
   void decide_and_fit(std::int64_t r, int epoch, const Observation& obs, int row, std::span<double> alloc,
                       std::span<const std::uint8_t> jic_running, int thread) {
-    std::int32_t* tiers = tallies_[static_cast<std::size_t>(thread)].tiers.data();
-    for (int a = 0; a < A_; ++a) {
-      const std::size_t i = obs.at(row, a);
-      ++tiers[(static_cast<std::size_t>(epoch) * A_ + a) * 5 + (obs.cash_flow[i] ? kCashFlowLabel : obs.tier[i])];
-    }
-    const ResourceFit fit = fit_to_resources(m_, alloc, jic_running, o_.strict, epoch);
+    record_fit(r, epoch, obs, row, fit_to_resources(m_, alloc, jic_running, o_.strict, epoch), thread);
+  }
+  void record_fit(std::int64_t r, int epoch, const Observation& obs, int row, const ResourceFit& fit, int thread) {
+    tally_tiers(obs, row, epoch, tallies_[static_cast<std::size_t>(thread)].tiers.data());
     const std::size_t at = static_cast<std::size_t>(r) * E_ + epoch;
     res_.scale[at] = fit.scale;
     res_.binding[at] = static_cast<std::int8_t>(fit.binding);
@@ -161,33 +160,21 @@ class Runner {
       Replication& rep = *rep_ptr;
       Observation obs;
       obs.resize(1, A_);
-      fill_resources(obs);
+      fill_resources(m_, obs);
       std::vector<double> alloc(static_cast<std::size_t>(A_) * kNumAllocFields);
       std::vector<double> totals(static_cast<std::size_t>(A_) * kNumMetrics);
       auto sums = new_block_sums();
       const std::int64_t r_end = std::min(R_, (block + 1) * kBlockReplications);
       for (std::int64_t r = block * kBlockReplications; r < r_end; ++r) {
-        rep.start(r, o_.seed);
         std::fill(totals.begin(), totals.end(), 0.0);
         const RecordTargets out = targets_for(r, totals.data(), thread);
-        for (int e = 0; e < E_; ++e) {
-          if (parallel.cancelled()) return;
-          const int t0 = m_.epoch_start(e);
-          obs.epoch = e;
-          obs.week = t0;
-          rep.observe(obs, 0, /*tiers_only=*/true);
-          policy_.decide(obs, alloc);
-          decide_and_fit(r, e, obs, 0, alloc, rep.jic_running(), thread);
-          add_allocation(*sums, e, alloc);
-          rep.begin_epoch(t0, alloc, policy_.contact_focus(t0));
-          // Ctrl-C is seen within an epoch, after any week (a run is thrown away when cancelled)
-          for (int t = t0; t < m_.epoch_end(e); ++t) {
-            if (parallel.cancelled()) return;
-            rep.run_week(t, out);
-          }
-          progress.fetch_add(1, std::memory_order_relaxed);
-        }
-        rep.finish(out);
+        const bool done = run_replication(m_, policy_, rep, obs, alloc, r, o_.seed, o_.strict, out, parallel,
+                                          [&](int e, const ResourceFit& fit, const Observation& seen) {
+                                            record_fit(r, e, seen, 0, fit, thread);
+                                            add_allocation(*sums, e, alloc);
+                                            progress.fetch_add(1, std::memory_order_relaxed);
+                                          });
+        if (!done) return;
         add_account_totals(*sums, totals);
       }
       unpack_grid(thread, 0, H_);
@@ -202,7 +189,7 @@ class Runner {
     std::vector<std::unique_ptr<BlockSums>> sums(static_cast<std::size_t>(n_blocks_));
     Observation obs;
     obs.resize(static_cast<int>(R_), A_);
-    fill_resources(obs);
+    fill_resources(m_, obs);
     std::vector<double> alloc(static_cast<std::size_t>(R_) * A_ * kNumAllocFields);
     const std::size_t row_size = static_cast<std::size_t>(A_) * kNumAllocFields;
     auto block_range = [&](std::int64_t block) {
@@ -255,38 +242,15 @@ class Runner {
     });
   }
 
-  void fill_resources(Observation& obs) const {
-    const ResourceUse cap = capacity(m_);
-    obs.am_hours_per_week = cap.am_hours;
-    obs.executive_days_per_year = cap.executive_days;
-    obs.budget_per_year = cap.budget;
-  }
-
   void finalise() {
-    const double n = static_cast<double>(R_);
-    res_.account_mean.resize(account_sum_.size());
-    res_.account_var.resize(account_sum_.size());
-    for (std::size_t i = 0; i < account_sum_.size(); ++i) {
-      res_.account_mean[i] = outputs::mean(account_sum_[i], n);
-      res_.account_var[i] = outputs::sample_variance(account_sum_[i], account_sq_[i], n);
-    }
-    res_.allocation_mean.resize(allocation_sum_.size());
-    for (std::size_t i = 0; i < allocation_sum_.size(); ++i) res_.allocation_mean[i] = outputs::mean(allocation_sum_[i], n);
-    res_.grid_mean.assign(static_cast<std::size_t>(H_) * A_ * kGridCells, 0.0);
-    res_.tier_share.assign(static_cast<std::size_t>(E_) * A_ * 5, 0.0);
+    // the threads' integer tallies, then every sum into its mean (run_parts.hpp)
+    std::vector<std::int64_t> grid(static_cast<std::size_t>(H_) * A_ * kGridCells, 0);
+    std::vector<std::int64_t> tiers(static_cast<std::size_t>(E_) * A_ * 5, 0);
     for (const auto& t : tallies_) {
-      for (std::size_t i = 0; i < t.grid.size(); ++i) res_.grid_mean[i] += t.grid[i];
-      for (std::size_t i = 0; i < t.tiers.size(); ++i) res_.tier_share[i] += t.tiers[i];
+      for (std::size_t i = 0; i < t.grid.size(); ++i) grid[i] += t.grid[i];
+      for (std::size_t i = 0; i < t.tiers.size(); ++i) tiers[i] += t.tiers[i];
     }
-    for (double& v : res_.grid_mean) v = outputs::mean(v, n);
-    for (double& v : res_.tier_share) v = outputs::mean(v, n);
-    res_.kpi_names = kpi_names(H_);
-    const std::size_t nk = res_.kpi_names.size();
-    res_.kpis.assign(static_cast<std::size_t>(R_) * nk, 0.0);
-    for (std::int64_t r = 0; r < R_; ++r)
-      compute_kpis({res_.portfolio.data() + static_cast<std::size_t>(r) * H_ * kNumMetrics,
-                    static_cast<std::size_t>(H_) * kNumMetrics},
-                   H_, m_.resources.account_managers, {res_.kpis.data() + static_cast<std::size_t>(r) * nk, nk});
+    finish_result(res_, m_, account_sum_, account_sq_, allocation_sum_, grid, tiers);
   }
 
   const Model& m_;

@@ -328,11 +328,14 @@ def _number(v: float) -> str:
 
 def _am_worth(opt) -> str:
     """One more account manager, from the shadow price of an AM hour (docs/optimize.md)."""
+    from cathedral.optimizer import _team_cost
+
     pb = opt._pb
     r = opt.scenario.to_dict()["resources"]
     value = float(opt.shadow_prices()["am_hours"]) * float(r["am_hours_per_week"])
-    if opt.objective_name in ("contribution", "cash_flow"):  # these carry the team's cost
-        cost = float(r["am_cost_per_year"]) / 52.0 * float(np.sum(pb.weights))
+    one_more = opt.scenario.with_resources(account_managers=float(r["account_managers"]) + 1.0)
+    cost = _team_cost(one_more, opt.objective_name, pb.weights) - pb.team_cost  # 0 unless the objective carries it
+    if cost:
         return (f"one more account manager: {value - cost:+,.0f} ({value:,.0f} from his or her "
                 f"{float(r['am_hours_per_week']):g} hours a week, less {cost:,.0f} cost)")
     return f"one more account manager: {value:+,.0f} from his or her {float(r['am_hours_per_week']):g} hours a week"

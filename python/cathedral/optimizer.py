@@ -77,8 +77,7 @@ def _week_weights(H: int, horizon_weeks, discount_rate) -> np.ndarray:
 def _team_cost(scenario: Scenario, objective: str, weights: np.ndarray) -> float:
     if objective not in _TEAM_COST_OBJECTIVES:
         return 0.0
-    r = scenario.to_dict()["resources"]
-    return float(r["account_managers"] * r["am_cost_per_year"] / 52.0 * weights.sum())
+    return float(_core.team_cost_per_week(scenario._core) * weights.sum())
 
 
 @dataclass
